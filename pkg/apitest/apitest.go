@@ -1,0 +1,298 @@
+// Package apitest runs the real application — assembled exactly as the binary
+// assembles it, on a fresh migrated PostgreSQL database with the Anyang demo seeded —
+// behind Fiber's in-memory transport, and validates every response against
+// openapi.yaml. Capability tests drive it as the console would.
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"sunshine/pkg/assembly"
+	"sunshine/pkg/httpapi"
+	"sunshine/pkg/identity"
+	"sunshine/pkg/platform/clock"
+	"sunshine/pkg/platform/config"
+	"sunshine/pkg/platform/dbtest"
+	"sunshine/pkg/platform/logging"
+	"sunshine/pkg/platform/queue"
+)
+
+// DemoPassword is every demo account's password in tests.
+const DemoPassword = "Sunshine@2026"
+
+// Env is one test's running application.
+type Env struct {
+	T        testing.TB
+	DB       *dbtest.Env
+	App      *assembly.App
+	Server   *httpapi.Server
+	Clock    *clock.Fake
+	Registry *queue.Registry
+	router   routers.Router
+}
+
+var (
+	specOnce sync.Once
+	spec     *openapi3.T
+	specErr  error
+)
+
+func loadSpec() (*openapi3.T, error) {
+	specOnce.Do(func() {
+		loader := openapi3.NewLoader()
+		spec, specErr = loader.LoadFromData(httpapi.OpenAPI)
+		if specErr == nil {
+			specErr = spec.Validate(context.Background())
+		}
+	})
+	return spec, specErr
+}
+
+// RepoRoot finds the repository root (for tenants/).
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// Options adjust an environment.
+type Options struct {
+	// Env overrides configuration variables (SUNSHINE_…).
+	Env map[string]string
+	// NoDemo skips seeding the demo tenants and accounts.
+	NoDemo bool
+}
+
+// New starts the application on a fresh database with the demo seeded. The fake
+// clock starts at the real current time.
+func New(t testing.TB, opts ...Options) *Env {
+	t.Helper()
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	// Requests carry the caller's address in X-Forwarded-For (throttling tests vary it).
+	vars := map[string]string{"SUNSHINE_MODE": "dev", "SUNSHINE_HTTP_BODY_LIMIT": "1048576", "SUNSHINE_HTTP_TRUSTED_PROXIES": "0.0.0.0/0"}
+	for k, v := range o.Env {
+		vars[k] = v
+	}
+	cfg, err := config.Load(config.MapLookup(vars), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dbtest.New(t)
+	fake := clock.NewFake(time.Now().UTC().Truncate(time.Second))
+	reg := queue.NewRegistry()
+	ctx := context.Background()
+	app, err := assembly.Build(ctx, assembly.Platform{
+		Config: cfg, Log: logging.Discard(), DB: d.DB, AppURL: d.AppURL, Registry: reg, Clock: fake,
+		Hasher: identity.TestHasher(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Close)
+	if !o.NoDemo {
+		if _, err := app.SeedDemo(ctx, filepath.Join(RepoRoot(), "tenants"), DemoPassword); err != nil {
+			t.Fatalf("seed demo: %v", err)
+		}
+	}
+	doc, err := loadSpec()
+	if err != nil {
+		t.Fatalf("openapi.yaml: %v", err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Env{T: t, DB: d, App: app, Server: httpapi.New(app.HTTPDeps()), Clock: fake, Registry: reg, router: router}
+}
+
+// Response is a recorded response.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v (failing the test when it does not decode).
+func (r *Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// Problem decodes a problem+json body.
+func (r *Response) Problem(t testing.TB) httpapi.Problem {
+	t.Helper()
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/problem+json") {
+		t.Fatalf("want problem+json, got %d %s: %s", r.Status, r.Header.Get("Content-Type"), r.Body)
+	}
+	var p httpapi.Problem
+	r.JSON(t, &p)
+	return p
+}
+
+// Client makes requests as one caller (anonymous, bearer token or browser cookies).
+type Client struct {
+	env     *Env
+	token   string
+	cookies []*http.Cookie
+	csrf    string
+	Lang    string
+	IP      string
+}
+
+// Anonymous returns a client without credentials.
+func (e *Env) Anonymous() *Client { return &Client{env: e} }
+
+// Login signs in with a bearer token (an API client).
+func (e *Env) Login(tenant, username string) *Client {
+	e.T.Helper()
+	c := &Client{env: e}
+	r := c.Do("POST", "/api/v1/auth/login", map[string]any{"tenant": tenant, "username": username, "password": DemoPassword, "client": "api"})
+	if r.Status != 200 {
+		e.T.Fatalf("login %s/%s: %d %s", tenant, username, r.Status, r.Body)
+	}
+	var out struct{ Token string }
+	r.JSON(e.T, &out)
+	c.token = out.Token
+	return c
+}
+
+// BrowserLogin signs in as a browser: the client keeps the cookies and sends the CSRF
+// header on unsafe requests (unless told not to with WithoutCSRF).
+func (e *Env) BrowserLogin(tenant, username, password string) (*Client, *Response) {
+	e.T.Helper()
+	c := &Client{env: e}
+	r := c.Do("POST", "/api/v1/auth/login", map[string]any{"tenant": tenant, "username": username, "password": password})
+	if r.Status == 200 {
+		c.cookies = (&http.Response{Header: r.Header}).Cookies()
+		for _, ck := range c.cookies {
+			if ck.Name == httpapi.CookieCSRF {
+				c.csrf = ck.Value
+			}
+		}
+	}
+	return c, r
+}
+
+// WithoutCSRF returns a copy of a browser client that omits the CSRF header.
+func (c *Client) WithoutCSRF() *Client {
+	cp := *c
+	cp.csrf = ""
+	return &cp
+}
+
+// Token returns the client's bearer token.
+func (c *Client) Token() string { return c.token }
+
+// Do sends a request (body marshalled as JSON unless it is a string or []byte) and
+// validates the response against openapi.yaml.
+func (c *Client) Do(method, path string, body any) *Response {
+	t := c.env.T
+	t.Helper()
+	var raw []byte
+	switch b := body.(type) {
+	case nil:
+	case string:
+		raw = []byte(b)
+	case []byte:
+		raw = b
+	default:
+		var err error
+		if raw, err = json.Marshal(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := httptest.NewRequest(method, path, bytes.NewReader(raw))
+	if raw != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for _, ck := range c.cookies {
+		req.AddCookie(ck)
+	}
+	if c.csrf != "" && method != "GET" {
+		req.Header.Set(httpapi.HeaderCSRF, c.csrf)
+	}
+	if c.Lang != "" {
+		req.Header.Set("Accept-Language", c.Lang)
+	}
+	if c.IP != "" {
+		req.Header.Set("X-Forwarded-For", c.IP)
+	}
+	resp, err := c.env.Server.App().Test(req, -1)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	c.env.validate(req, r)
+	return r
+}
+
+// validate checks a response against the contract: the route must be documented, the
+// status listed, and the body must match its schema.
+func (e *Env) validate(req *http.Request, r *Response) {
+	t := e.T
+	t.Helper()
+	if !strings.HasPrefix(req.URL.Path, "/api/") || req.URL.Path == "/api/openapi.yaml" {
+		return
+	}
+	route, params, err := e.router.FindRoute(req)
+	if err != nil {
+		if r.Status == 404 || r.Status == 405 {
+			return // unknown routes are supposed to be unknown
+		}
+		t.Errorf("%s %s answered %d but is not in openapi.yaml: %v", req.Method, req.URL.Path, r.Status, err)
+		return
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 r.Status,
+		Header:                 r.Header,
+		Body:                   io.NopCloser(bytes.NewReader(r.Body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	// Generic statuses every protected route may answer are covered by the problem schema.
+	if r.Status == 401 || r.Status == 403 || r.Status == 404 || r.Status == 400 || r.Status == 413 || r.Status == 415 || r.Status == 429 || r.Status == 500 || r.Status == 503 {
+		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/problem+json") {
+			t.Errorf("%s %s: %d without problem+json: %s", req.Method, req.URL.Path, r.Status, r.Body)
+		}
+		return
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s: response %d does not match openapi.yaml: %v\nbody: %s", req.Method, req.URL.Path, r.Status, err, truncate(r.Body))
+	}
+}
+
+func truncate(b []byte) string {
+	if len(b) > 2000 {
+		return string(b[:2000]) + "…"
+	}
+	return string(b)
+}
+
+// Getenv is os.Getenv (tests read the repository's knobs through one place).
+func Getenv(k string) string { return os.Getenv(k) }

@@ -1,0 +1,106 @@
+package httpapi
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"sunshine/pkg/identity"
+)
+
+func (s *Server) listUsers(c *fiber.Ctx) error {
+	ts, err := tenantFilter(c)
+	if err != nil {
+		return err
+	}
+	users, err := s.Admin.List(c.UserContext(), scopeOf(c), ts, c.Query("q"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(Items(users))
+}
+
+func (s *Server) getUser(c *fiber.Ctx) error {
+	id, err := PathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.Admin.Get(c.UserContext(), scopeOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+type createdUser struct {
+	User            *identity.StaffUser `json:"user"`
+	OneTimePassword string              `json:"one_time_password"`
+}
+
+func (s *Server) createUser(c *fiber.Ctx) error {
+	var in identity.CreateInput
+	if err := Bind(c, &in); err != nil {
+		return err
+	}
+	u, pw, err := s.Admin.Create(c.UserContext(), actorOf(c), in)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusCreated).JSON(createdUser{User: u, OneTimePassword: pw})
+}
+
+func (s *Server) updateUser(c *fiber.Ctx) error {
+	id, err := PathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in identity.UpdateInput
+	if err := Bind(c, &in); err != nil {
+		return err
+	}
+	u, err := s.Admin.Update(c.UserContext(), actorOf(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+func (s *Server) resetPassword(c *fiber.Ctx) error {
+	id, err := PathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	pw, err := s.Identity.ResetPassword(c.UserContext(), actorOf(c), id)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"one_time_password": pw})
+}
+
+func (s *Server) grantRole(c *fiber.Ctx) error {
+	id, err := PathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in identity.GrantInput
+	if err := Bind(c, &in); err != nil {
+		return err
+	}
+	u, err := s.Admin.Grant(c.UserContext(), actorOf(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+func (s *Server) revokeRole(c *fiber.Ctx) error {
+	id, err := PathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.Admin.Revoke(c.UserContext(), actorOf(c), id, c.Params("role"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
+}

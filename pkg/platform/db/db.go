@@ -1,0 +1,239 @@
+// Package db is Sunshine's access to PostgreSQL: GORM over pgx, a transaction bound to
+// a tenant scope (the database's row-level security reads that scope), the two-role
+// bootstrap, the embedded migrations, and the mapping of SQLSTATEs to client errors.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Pool sizes the connection pool.
+type Pool struct {
+	MaxOpen     int
+	MaxIdle     int
+	MaxLifetime time.Duration
+}
+
+// DB is the application's database handle: it connects as the application role, so
+// every query is subject to row-level security.
+type DB struct {
+	gorm *gorm.DB
+}
+
+// Open connects to PostgreSQL at rawURL through GORM and pgx.
+func Open(ctx context.Context, rawURL string, pool Pool, log *slog.Logger) (*DB, error) {
+	g, err := openGorm(ctx, rawURL, pool, log)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{gorm: g}, nil
+}
+
+func openGorm(ctx context.Context, rawURL string, pool Pool, log *slog.Logger, opts ...stdlib.OptionOpenDB) (*gorm.DB, error) {
+	cfg, err := pgx.ParseConfig(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse URL: %w", err)
+	}
+	sqlDB := stdlib.OpenDB(*cfg, opts...)
+	if pool.MaxOpen > 0 {
+		sqlDB.SetMaxOpenConns(pool.MaxOpen)
+	}
+	sqlDB.SetMaxIdleConns(pool.MaxIdle)
+	if pool.MaxLifetime > 0 {
+		sqlDB.SetConnMaxLifetime(pool.MaxLifetime)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	g, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
+		Logger: logger.NewSlogLogger(log.With("component", "gorm"), logger.Config{
+			SlowThreshold:             500 * time.Millisecond,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+			ParameterizedQueries:      true, // never log values: they may hold personal data
+		}),
+		SkipDefaultTransaction: true, // we open transactions ourselves, with the tenant set
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		TranslateError:         false,
+	})
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("db: open: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("db: connect to %s: %w", Redact(rawURL), err)
+	}
+	return g, nil
+}
+
+// Gorm exposes the handle for code that needs no tenant (e.g. the public tenant list).
+// Tenant-owned tables are invisible through it: RLS sees no scope.
+func (d *DB) Gorm(ctx context.Context) *gorm.DB { return d.gorm.WithContext(ctx) }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	sqlDB, err := d.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Stats returns pool statistics for metrics.
+func (d *DB) Stats() (open, inUse, idle int, waitCount int64, waitDuration time.Duration) {
+	sqlDB, err := d.gorm.DB()
+	if err != nil {
+		return
+	}
+	s := sqlDB.Stats()
+	return s.OpenConnections, s.InUse, s.Idle, s.WaitCount, s.WaitDuration
+}
+
+// Close closes the pool.
+func (d *DB) Close() error {
+	sqlDB, err := d.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Scope is what a transaction may touch: it writes only as Tenant and reads Read
+// (which always includes Tenant). The database enforces both through RLS.
+type Scope struct {
+	Tenant uuid.UUID
+	Read   []uuid.UUID
+	User   uuid.UUID
+}
+
+// TenantScope is the scope of an actor confined to one tenant.
+func TenantScope(tenant, user uuid.UUID) Scope {
+	return Scope{Tenant: tenant, Read: []uuid.UUID{tenant}, User: user}
+}
+
+// ReadOnlyScope reads many tenants and can write none (sweeps, city dashboards).
+func ReadOnlyScope(read []uuid.UUID) Scope { return Scope{Read: read} }
+
+func (s Scope) readSetting() string {
+	ids := make([]string, 0, len(s.Read)+1)
+	seen := map[uuid.UUID]bool{}
+	add := func(id uuid.UUID) {
+		if id != uuid.Nil && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id.String())
+		}
+	}
+	add(s.Tenant)
+	for _, id := range s.Read {
+		add(id)
+	}
+	return "{" + strings.Join(ids, ",") + "}"
+}
+
+func optionalUUID(id uuid.UUID) string {
+	if id == uuid.Nil {
+		return ""
+	}
+	return id.String()
+}
+
+type scopeKey struct{}
+
+// WithScope stores the caller's scope in the context (set once per request from the
+// verified session, or per job from its payload).
+func WithScope(ctx context.Context, s Scope) context.Context {
+	return context.WithValue(ctx, scopeKey{}, s)
+}
+
+// ScopeFrom returns the context's scope; ok is false when none was set.
+func ScopeFrom(ctx context.Context) (Scope, bool) {
+	s, ok := ctx.Value(scopeKey{}).(Scope)
+	return s, ok
+}
+
+// ErrNoScope is returned by InScope when the context carries no scope.
+var ErrNoScope = errors.New("db: no tenant scope in context")
+
+// Tx runs fn in a transaction bound to scope. Serialization failures and deadlocks
+// are retried (fn must therefore be safe to run again: it only touches tx).
+func (d *DB) Tx(ctx context.Context, scope Scope, fn func(tx *gorm.DB) error) error {
+	const attempts = 4
+	var err error
+	for i := 0; i < attempts; i++ {
+		err = d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := SetScope(tx, scope); err != nil {
+				return err
+			}
+			return fn(tx)
+		})
+		if !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(i+1) * 5 * time.Millisecond)
+	}
+	return err
+}
+
+// InScope runs fn in a transaction bound to the scope stored in ctx.
+func (d *DB) InScope(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	s, ok := ScopeFrom(ctx)
+	if !ok {
+		return ErrNoScope
+	}
+	return d.Tx(ctx, s, fn)
+}
+
+func retryable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01")
+}
+
+// Redact hides the password of a connection URL for logs and errors.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// WithUser returns rawURL with its user and password replaced.
+func WithUser(rawURL, user, password string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", err
+	}
+	if password == "" {
+		u.User = url.User(user)
+	} else {
+		u.User = url.UserPassword(user, password)
+	}
+	return u.String(), nil
+}
+
+// SetScope changes the scope in the middle of a transaction (provisioning creates a
+// county's rows in the county's own scope after creating the county in the city's).
+func SetScope(tx *gorm.DB, scope Scope) error {
+	return tx.Exec(`SELECT set_config('app.tenant_id', ?, true), set_config('app.read_tenants', ?, true), set_config('app.user_id', ?, true)`,
+		optionalUUID(scope.Tenant), scope.readSetting(), optionalUUID(scope.User)).Error
+}
