@@ -23,12 +23,16 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"sunshine/pkg/assembly"
+	"sunshine/pkg/authz"
 	"sunshine/pkg/httpapi"
 	"sunshine/pkg/identity"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/config"
+	"sunshine/pkg/platform/db"
 	"sunshine/pkg/platform/dbtest"
 	"sunshine/pkg/platform/logging"
 	"sunshine/pkg/platform/queue"
@@ -296,3 +300,38 @@ func truncate(b []byte) string {
 
 // Getenv is os.Getenv (tests read the repository's knobs through one place).
 func Getenv(k string) string { return os.Getenv(k) }
+
+// UserWithRoles creates a user in tenant holding exactly the given roles (suffix
+// "*" for a subtree grant) with the demo password, and signs it in.
+func (e *Env) UserWithRoles(tenantCode, username string, roles ...string) *Client {
+	e.T.Helper()
+	ctx := context.Background()
+	t, err := e.App.Tenants.ByCode(ctx, tenantCode)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	hash, err := e.App.Hasher.Hash(DemoPassword)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	err = e.App.DB.Tx(ctx, db.TenantScope(t.ID, uuid.Nil), func(tx *gorm.DB) error {
+		u, err := identity.CreateUser(tx, t.ID, identity.NewUserInput{Username: username, DisplayName: username}, hash, false)
+		if err != nil {
+			return err
+		}
+		for _, r := range roles {
+			role, subtree := strings.CutSuffix(r, "*")
+			if err := authz.AddGrant(tx, u.ID, role, authz.Domain(t, subtree)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if err := e.App.Enforcer.Reload(); err != nil {
+		e.T.Fatal(err)
+	}
+	return e.Login(tenantCode, username)
+}
