@@ -68,6 +68,11 @@ func setup(ctx context.Context, cfg *config.Config, withRedis bool) (p *platform
 		log.Warn(w)
 	}
 	p = &platform{cfg: cfg, log: log, metrics: metrics.New(), clock: clock.Real{}, registry: queue.NewRegistry()}
+	if cfg.Dev() {
+		// Dev mode's clock can travel forward (POST /api/v1/dev/time-travel) so that a
+		// demonstration can make cases go overdue without waiting days.
+		p.clock = &clock.Offset{}
+	}
 	defer func() {
 		if err != nil {
 			p.close()
@@ -75,7 +80,17 @@ func setup(ctx context.Context, cfg *config.Config, withRedis bool) (p *platform
 	}()
 
 	p.ownerURL = cfg.Database.URL
-	if p.ownerURL == "" {
+	if withRedis {
+		if err := cfg.RequireRedis(); err != nil {
+			return p, err
+		}
+	}
+	if p.ownerURL == "" && cfg.Database.AppURL != "" && !cfg.Dev() {
+		// A role deployed with only the application's credentials: no migrations here.
+		if cfg.Database.MigrateOnStart {
+			return p, &config.Error{Key: "database.migrate_on_start", Reason: "needs database.url (the owner connection)"}
+		}
+	} else if p.ownerURL == "" {
 		started := time.Now()
 		srv, err := embeddedpg.Start(ctx, embeddedpg.Config{
 			DataDir: cfg.Database.Embedded.Dir, Port: cfg.Database.Embedded.Port,
@@ -92,7 +107,7 @@ func setup(ctx context.Context, cfg *config.Config, withRedis bool) (p *platform
 		p.ownerURL = srv.URL("sunshine")
 		log.Info("embedded PostgreSQL ready", "dir", cfg.Database.Embedded.Dir, "port", srv.Port(), "took", time.Since(started).Round(time.Millisecond))
 	}
-	if cfg.Dev() || cfg.Database.MigrateOnStart {
+	if p.ownerURL != "" && (cfg.Dev() || cfg.Database.MigrateOnStart) {
 		if err := (db.Migrator{OwnerURL: p.ownerURL, AppLogin: cfg.Database.AppRole, AppPassword: cfg.Database.AppPassword, Log: log}).Up(ctx); err != nil {
 			return p, err
 		}

@@ -30,6 +30,7 @@ import (
 	"sunshine/pkg/authz"
 	"sunshine/pkg/httpapi"
 	"sunshine/pkg/identity"
+	"sunshine/pkg/platform/broker"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/config"
 	"sunshine/pkg/platform/db"
@@ -50,6 +51,8 @@ type Env struct {
 	Clock    *clock.Fake
 	Registry *queue.Registry
 	router   routers.Router
+	// FlushRedis wipes the test's Redis (with Options.Redis).
+	FlushRedis func()
 }
 
 var (
@@ -81,6 +84,15 @@ type Options struct {
 	Env map[string]string
 	// NoDemo skips seeding the demo tenants and accounts.
 	NoDemo bool
+	// Catalogue also seeds the demo power catalogue (fourteen items in each of the ten
+	// tenants; it adds a few seconds, so only tests that browse it ask for it).
+	Catalogue bool
+	// DemoCases also seeds the demo's windows and a few hundred cases in every state
+	// (with the catalogue they run on; several seconds more).
+	DemoCases bool
+	// Redis gives the application a Redis (the real TEST_REDIS_URL one, in a private
+	// logical database, or an in-process one): a queue client, alarms, the live bus.
+	Redis bool
 }
 
 // New starts the application on a fresh database with the demo seeded. The fake
@@ -104,14 +116,25 @@ func New(t testing.TB, opts ...Options) *Env {
 	fake := clock.NewFake(time.Now().UTC().Truncate(time.Second))
 	reg := queue.NewRegistry()
 	ctx := context.Background()
-	app, err := assembly.Build(ctx, assembly.Platform{
-		Config: cfg, Log: logging.Discard(), DB: d.DB, AppURL: d.AppURL, Registry: reg, Clock: fake,
+	plat := assembly.Platform{
+		Config: cfg, Log: logging.New(testWriter{t}, "error", "text", true), DB: d.DB, AppURL: d.AppURL, Registry: reg, Clock: fake,
 		Hasher: identity.TestHasher(),
-	})
+	}
+	var flush func()
+	if o.Redis {
+		opt, f := broker.ForTest(t)
+		flush = f
+		plat.Redis = opt
+		plat.Queue = queue.NewClient(opt, false)
+		t.Cleanup(func() { _ = plat.Queue.Close() })
+	}
+	app, err := assembly.Build(ctx, plat)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(app.Close)
+	app.SkipDemoCatalogue = !o.Catalogue && !o.DemoCases
+	app.SkipDemoCases = !o.DemoCases
 	if !o.NoDemo {
 		if _, err := app.SeedDemo(ctx, filepath.Join(RepoRoot(), "tenants"), DemoPassword); err != nil {
 			t.Fatalf("seed demo: %v", err)
@@ -125,7 +148,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{T: t, DB: d, App: app, Server: httpapi.New(app.HTTPDeps()), Clock: fake, Registry: reg, router: router}
+	return &Env{T: t, DB: d, App: app, Server: httpapi.New(app.HTTPDeps()), Clock: fake, Registry: reg, router: router, FlushRedis: flush}
 }
 
 // Response is a recorded response.
@@ -162,6 +185,8 @@ type Client struct {
 	csrf    string
 	Lang    string
 	IP      string
+	// rawType is the Content-Type of a DoRaw body.
+	rawType string
 }
 
 // Anonymous returns a client without credentials.
@@ -205,6 +230,14 @@ func (c *Client) WithoutCSRF() *Client {
 	return &cp
 }
 
+// DoRaw sends body as it is with the given content type (file uploads).
+func (c *Client) DoRaw(method, path, contentType string, body []byte) *Response {
+	c.env.T.Helper()
+	cp := *c
+	cp.rawType = contentType
+	return cp.Do(method, path, body)
+}
+
 // Token returns the client's bearer token.
 func (c *Client) Token() string { return c.token }
 
@@ -228,7 +261,11 @@ func (c *Client) Do(method, path string, body any) *Response {
 	}
 	req := httptest.NewRequest(method, path, bytes.NewReader(raw))
 	if raw != nil {
-		req.Header.Set("Content-Type", "application/json")
+		ct := "application/json"
+		if c.rawType != "" {
+			ct = c.rawType
+		}
+		req.Header.Set("Content-Type", ct)
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -334,4 +371,13 @@ func (e *Env) UserWithRoles(tenantCode, username string, roles ...string) *Clien
 		e.T.Fatal(err)
 	}
 	return e.Login(tenantCode, username)
+}
+
+// testWriter sends the application's error logs to the test's output, so that a 500
+// in a test says why.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }

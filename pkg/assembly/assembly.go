@@ -9,18 +9,24 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"time"
 
 	"github.com/hibiken/asynq"
 
 	"sunshine/pkg/authz"
+	"sunshine/pkg/calendar"
+	"sunshine/pkg/casework"
+	"sunshine/pkg/catalogue"
 	"sunshine/pkg/demo"
 	"sunshine/pkg/httpapi"
 	"sunshine/pkg/identity"
+	"sunshine/pkg/platform/broker"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/config"
 	"sunshine/pkg/platform/db"
 	"sunshine/pkg/platform/metrics"
 	"sunshine/pkg/platform/queue"
+	"sunshine/pkg/supervision"
 	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
 )
@@ -44,11 +50,22 @@ type Platform struct {
 // App is the assembled application.
 type App struct {
 	Platform
-	Tenants  *tenant.Registry
-	Identity *identity.Service
-	Admin    *identity.Admin
-	Enforcer *authz.Enforcer
-	Tenancy  *tenancy.Service
+	Tenants     *tenant.Registry
+	Identity    *identity.Service
+	Admin       *identity.Admin
+	Enforcer    *authz.Enforcer
+	Tenancy     *tenancy.Service
+	Catalogue   *catalogue.Service
+	Casework    *casework.Service
+	Supervision *supervision.Service
+	Bus         *supervision.Bus
+
+	// SkipDemoCatalogue leaves the demo power catalogue out of SeedDemo (API tests
+	// that do not need it save the seconds it takes).
+	SkipDemoCatalogue bool
+	// SkipDemoCases leaves the demo's windows and cases out of SeedDemo (they replay
+	// weeks of casework; API tests ask for them with apitest.Options.DemoCases).
+	SkipDemoCases bool
 
 	closers []func()
 }
@@ -96,6 +113,25 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	}
 	a.Admin = identity.NewAdmin(a.Identity, enforcer)
 	a.Tenancy = tenancy.NewService(p.DB, a.Tenants, a.Hasher, p.Clock, enforcer)
+	a.Catalogue = catalogue.NewService(p.DB, a.Tenants, p.Clock)
+	national, err := calendar.National()
+	if cfg.Calendar.Dir != "" {
+		national, err = calendar.LoadDir(cfg.Calendar.Dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("calendar: %w", err)
+	}
+	cals := casework.NewCalendars(p.DB, a.Tenants, national)
+	a.Casework = casework.NewService(p.DB, a.Tenants, cals, enforcer, p.Clock)
+	if p.Redis != nil {
+		a.Bus = supervision.NewBus(broker.Client(p.Redis), p.Log)
+		a.closers = append(a.closers, a.Bus.Close)
+	}
+	notifier := supervision.NewNotifier(p.DB, a.Tenants, enforcer, supervision.SMTPConfig{
+		Addr: cfg.Notify.SMTPAddr, From: cfg.Notify.SMTPFrom, Username: cfg.Notify.SMTPUsername, Password: cfg.Notify.SMTPPassword,
+	}, nil, p.Queue)
+	a.Supervision = supervision.NewService(p.DB, a.Tenants, cals, p.Queue, enforcer, p.Clock, a.Bus, notifier, p.Log)
+	a.Casework.AddHook(a.Supervision)
 
 	if p.Registry != nil {
 		p.Registry.Handle(TypePrune, func(ctx context.Context, _ *asynq.Task) error {
@@ -106,6 +142,16 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 			return err
 		})
 		p.Registry.Every(queue.Periodic{Cron: "@every " + cfg.Jobs.SessionPruneInterval.String(), Type: TypePrune, Queue: queue.Low, Unique: cfg.Jobs.SessionPruneInterval / 2})
+		p.Registry.Handle(casework.TypeDeemedAcceptance, func(ctx context.Context, _ *asynq.Task) error {
+			n, err := a.Casework.ApplyDeemedAcceptance(ctx)
+			if n > 0 {
+				p.Log.Info("deemed acceptance applied", "cases", n)
+			}
+			return err
+		})
+		p.Registry.Every(queue.Periodic{Cron: "@every 1m", Type: casework.TypeDeemedAcceptance, Queue: queue.Critical, Unique: 50 * time.Second})
+		a.Supervision.Register(p.Registry)
+		p.Registry.Handle(supervision.TypeEmail, notifier.HandleEmail)
 	}
 	return a, nil
 }
@@ -123,6 +169,9 @@ func (a *App) HTTPDeps() httpapi.Deps {
 		Config: a.Config, Log: a.Log, DB: a.DB, Redis: a.Redis, Queue: a.Queue,
 		Metrics: a.Metrics, Clock: a.Clock, Console: a.Console,
 		Tenants: a.Tenants, Identity: a.Identity, Admin: a.Admin, Enforcer: a.Enforcer, Tenancy: a.Tenancy,
+		Catalogue:   a.Catalogue,
+		Casework:    a.Casework,
+		Supervision: a.Supervision, Bus: a.Bus,
 	}
 }
 
@@ -130,5 +179,9 @@ func (a *App) HTTPDeps() httpapi.Deps {
 func (a *App) SeedDemo(ctx context.Context, dir, password string) (tenancy.ApplyReport, error) {
 	s := &demo.Seeder{DB: a.DB, Tenants: a.Tenants, Tenancy: a.Tenancy, Hasher: a.Hasher, Enforcer: a.Enforcer,
 		Clock: a.Clock, Dir: dir, Password: password}
+	if !a.SkipDemoCatalogue {
+		s.Catalogue = a.Catalogue
+	}
+	s.Casework, s.Cases = a.Casework, !a.SkipDemoCases
 	return s.Seed(ctx)
 }

@@ -266,3 +266,35 @@ func init() {
 	apperr.Register("authz.subtree_not_allowed", "只有市级的监察员、领导小组成员、审计员和平台管理员可以覆盖下辖区县", "Only city-level supervisors, leading group members, auditors and platform administrators can cover the counties below")
 	apperr.Register("authz.unknown_role", "未知角色：{role}", "Unknown role: {role}")
 }
+
+// Holder is a user holding a role in a domain.
+type Holder struct {
+	UserID  uuid.UUID
+	Domain  string
+	Subtree bool
+}
+
+// Holders lists who holds role, in any domain.
+func (en *Enforcer) Holders(role string) []Holder {
+	rules, err := en.e.GetFilteredGroupingPolicy(1, role)
+	if err != nil {
+		return nil
+	}
+	out := make([]Holder, 0, len(rules))
+	for _, r := range rules {
+		if len(r) < 3 || !strings.HasPrefix(r[0], "user:") {
+			continue
+		}
+		id, err := uuid.Parse(strings.TrimPrefix(r[0], "user:"))
+		if err != nil {
+			continue
+		}
+		out = append(out, Holder{UserID: id, Domain: strings.TrimSuffix(r[2], "*"), Subtree: strings.HasSuffix(r[2], "*")})
+	}
+	return out
+}
+
+// Covers reports whether a holder's grant reaches the tenant at path.
+func (h Holder) Covers(path string) bool {
+	return h.Domain == path || (h.Subtree && strings.HasPrefix(path, h.Domain+"/"))
+}

@@ -85,15 +85,18 @@ const (
 	OpsQueues        = "ops:queues"
 )
 
-// RolePermissions is the role × permission table. Supervisors, the leading group and
+// RolePermissions is the role × permission table. case:handle lets a role work the
+// flowchart steps that name it (window clerks, legal reviewers and department heads
+// appear in flowcharts too); which step a user may work is then decided by the step's
+// role and department. Supervisors, the leading group and
 // auditors read; only their own acts (notices, appeal decisions, appraisal
 // adjustments) write, and never business data.
 var RolePermissions = map[string][]string{
 	PlatformAdmin: {TenantRead, TenantManage, SettingsManage, DepartmentRead, UserRead, AuditRead, OpsQueues},
 	TenantAdmin:   {TenantRead, SettingsManage, DepartmentRead, DepartmentManage, UserRead, UserManage, WindowRead, WindowManage, CalendarManage, PowerRead, CaseRead},
-	LegalReviewer: {TenantRead, DepartmentRead, PowerRead, PowerReview, PowerFile},
-	DeptAdmin:     {TenantRead, DepartmentRead, UserRead, WindowRead, PowerRead, PowerDraft, CaseRead, CaseManage, TaskRead, ProjectManage, SupervisionReply},
-	WindowClerk:   {TenantRead, DepartmentRead, WindowRead, PowerRead, CaseRead, CaseIntake},
+	LegalReviewer: {TenantRead, DepartmentRead, PowerRead, PowerReview, PowerFile, CaseRead, CaseHandle, TaskRead},
+	DeptAdmin:     {TenantRead, DepartmentRead, UserRead, WindowRead, PowerRead, PowerDraft, CaseRead, CaseHandle, CaseManage, TaskRead, ProjectManage, SupervisionReply},
+	WindowClerk:   {TenantRead, DepartmentRead, WindowRead, PowerRead, CaseRead, CaseIntake, CaseHandle, TaskRead},
 	CaseHandler:   {TenantRead, DepartmentRead, PowerRead, CaseRead, CaseHandle, TaskRead, SupervisionReply},
 	Supervisor:    {TenantRead, DepartmentRead, UserRead, WindowRead, PowerRead, CaseRead, TaskRead, SupervisionRead, SupervisionAct, AppraisalRead},
 	LeadingGroup:  {TenantRead, DepartmentRead, PowerRead, CaseRead, SupervisionRead, AppraisalRead, AppraisalManage},

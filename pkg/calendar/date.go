@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"bytes"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"time"
@@ -171,4 +172,35 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 		return errors.New("calendar: date must be a JSON string \"YYYY-MM-DD\"")
 	}
 	return d.UnmarshalText(b[1 : len(b)-1])
+}
+
+// Value stores a date in a SQL date column ("YYYY-MM-DD"); the zero date is NULL.
+func (d Date) Value() (driver.Value, error) {
+	if d.IsZero() {
+		return nil, nil
+	}
+	return d.String(), nil
+}
+
+// Scan reads a SQL date column (drivers hand over a time.Time at midnight UTC, or
+// text).
+func (d *Date) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*d = Date{}
+		return nil
+	case time.Time:
+		*d = NewDate(v.Year(), v.Month(), v.Day())
+		return nil
+	case string:
+		p, err := ParseDate(v)
+		if err != nil {
+			return err
+		}
+		*d = p
+		return nil
+	case []byte:
+		return d.Scan(string(v))
+	}
+	return fmt.Errorf("calendar: cannot scan %T into a Date", src)
 }

@@ -15,6 +15,8 @@ import (
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/audit"
 	"sunshine/pkg/authz"
+	"sunshine/pkg/casework"
+	"sunshine/pkg/catalogue"
 	"sunshine/pkg/identity"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/db"
@@ -57,6 +59,12 @@ type Seeder struct {
 	Hasher   *identity.Hasher
 	Enforcer *authz.Enforcer
 	Clock    clock.Clock
+	// Catalogue, when set, seeds the demo power catalogue (seedCatalogue).
+	Catalogue *catalogue.Service
+	// Casework and Cases: with both set, every county also gets windows and a few
+	// dozen cases in every state (seedCases; needs the catalogue).
+	Casework *casework.Service
+	Cases    bool
 	// Dir holds the tenant manifests; Password is every demo account's password.
 	Dir      string
 	Password string
@@ -100,6 +108,12 @@ func (s *Seeder) Seed(ctx context.Context) (tenancy.ApplyReport, error) {
 		if err := s.Enforcer.Reload(); err != nil {
 			return rep, err
 		}
+	}
+	if err := s.seedCatalogue(ctx, all); err != nil {
+		return rep, err
+	}
+	if err := s.seedCases(ctx, all, hash); err != nil {
+		return rep, err
 	}
 	return rep, nil
 }

@@ -11,6 +11,11 @@ func (s *Server) register() {
 	s.public("GET", "/api/openapi.yaml", s.openapi)
 
 	s.registerIdentity()
+	s.registerCatalogue()
+	s.registerCasework()
+	s.registerSupervision()
+	s.registerOps()
+	s.registerProjects()
 
 	s.app.All("/api/*", notFoundAPI)
 	s.app.Use(s.console)

@@ -20,6 +20,8 @@ import (
 
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/authz"
+	"sunshine/pkg/casework"
+	"sunshine/pkg/catalogue"
 	"sunshine/pkg/identity"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/config"
@@ -27,6 +29,7 @@ import (
 	"sunshine/pkg/platform/logging"
 	"sunshine/pkg/platform/metrics"
 	"sunshine/pkg/platform/queue"
+	"sunshine/pkg/supervision"
 	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
 )
@@ -43,11 +46,16 @@ type Deps struct {
 	// Console is the built console (index.html and assets); nil serves none.
 	Console fs.FS
 
-	Tenants  *tenant.Registry
-	Identity *identity.Service
-	Admin    *identity.Admin
-	Enforcer *authz.Enforcer
-	Tenancy  *tenancy.Service
+	Tenants   *tenant.Registry
+	Identity  *identity.Service
+	Admin     *identity.Admin
+	Enforcer  *authz.Enforcer
+	Tenancy   *tenancy.Service
+	Catalogue *catalogue.Service
+	Casework  *casework.Service
+	// Supervision and its live event bus (nil without Redis).
+	Supervision *supervision.Service
+	Bus         *supervision.Bus
 }
 
 // Server is the HTTP API and console server.
@@ -55,6 +63,8 @@ type Server struct {
 	Deps
 	app    *fiber.App
 	routes []Route
+	// done is closed when the server begins shutting down (live streams end).
+	done chan struct{}
 }
 
 // Route is one registered endpoint; Perm is the permission it requires ("" and
@@ -91,7 +101,7 @@ func New(d Deps) *Server {
 		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 		ReadBufferSize:          16384, // long cookies and Accept-Language headers from government browsers
 	})
-	s := &Server{Deps: d, app: app}
+	s := &Server{Deps: d, app: app, done: make(chan struct{})}
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		logging.From(c.UserContext()).Error("panic while serving", "panic", fmt.Sprint(e))
 	}}))
@@ -127,6 +137,7 @@ func (s *Server) Listen(ctx context.Context, addr string) error {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+		close(s.done)
 		return s.app.ShutdownWithTimeout(s.Config.HTTP.ShutdownTimeout)
 	}
 }

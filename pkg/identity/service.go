@@ -392,24 +392,32 @@ func (s *Service) Logout(ctx context.Context, p *Principal, a actor.Actor) error
 // ChangePassword replaces the principal's password after checking the old one, and
 // revokes the user's other sessions.
 func (s *Service) ChangePassword(ctx context.Context, p *Principal, a actor.Actor, oldPassword, newPassword string) error {
+	// Every problem at once: a wrong current password and a weak new one.
+	var fields []apperr.FieldError
 	if err := ValidatePassword("new_password", newPassword, p.User.Username); err != nil {
-		return err
-	}
-	if oldPassword == newPassword {
-		return apperr.Invalid("validation_failed").WithField("new_password", "identity.password_reused")
+		fields = append(fields, apperr.From(err).Fields...)
+	} else if oldPassword == newPassword {
+		fields = append(fields, apperr.FieldError{Field: "new_password", Code: "identity.password_reused"})
 	}
 	now := s.clock.Now()
-	hash, err := s.hasher.Hash(newPassword)
-	if err != nil {
-		return err
+	var hash string
+	if len(fields) == 0 {
+		var err error
+		if hash, err = s.hasher.Hash(newPassword); err != nil {
+			return err
+		}
 	}
-	err = s.db.Tx(ctx, db.TenantScope(p.Tenant.ID, p.User.ID), func(tx *gorm.DB) error {
+	err := s.db.Tx(ctx, db.TenantScope(p.Tenant.ID, p.User.ID), func(tx *gorm.DB) error {
 		u, err := GetUser(tx, p.User.ID)
 		if err != nil {
 			return err
 		}
+		problems := fields
 		if !s.hasher.Check(oldPassword, u.PasswordHash) {
-			return apperr.Invalid("validation_failed").WithField("old_password", "identity.old_password_wrong")
+			problems = append([]apperr.FieldError{{Field: "old_password", Code: "identity.old_password_wrong"}}, fields...)
+		}
+		if len(problems) > 0 {
+			return &apperr.Error{Kind: apperr.KindInvalid, Code: "validation_failed", Fields: problems}
 		}
 		if err := tx.Model(u).Updates(map[string]any{"password_hash": hash, "must_change_password": false, "password_changed_at": now}).Error; err != nil {
 			return err

@@ -419,7 +419,7 @@ func (s *Service) setStatus(ctx context.Context, a actor.Actor, code, status, re
 			return db.Classify(err)
 		}
 		if out.Status == status {
-			return apperr.Conflict("tenancy.status_unchanged", apperr.Params{"status": status, "extra": map[string]any{"status": status}})
+			return apperr.Conflict("tenancy.status_unchanged", apperr.Params{"status": statusLabel(status), "extra": map[string]any{"status": status}})
 		}
 		before := tenantSummary(&out)
 		if err := tx.Model(&out).Updates(map[string]any{"status": status, "status_reason": reason}).Error; err != nil {
@@ -492,6 +492,17 @@ func (s *Service) UpdateSettings(ctx context.Context, a actor.Actor, code string
 	return &out, nil
 }
 
+// statusLabel names a status for messages (the English message shows the code).
+func statusLabel(status string) string {
+	switch status {
+	case tenant.StatusActive:
+		return "正常"
+	case tenant.StatusSuspended:
+		return "暂停"
+	}
+	return status
+}
+
 func orEmpty(m map[string]any) map[string]any {
 	if m == nil {
 		return map[string]any{}
@@ -535,7 +546,7 @@ func init() {
 	apperr.Register("tenancy.level_change", "租户 {code} 的级别不能从 {from} 改为 {to}", "Tenant {code} cannot change level from {from} to {to}")
 	apperr.Register("tenancy.not_parent", "只能在本市之下开通区县", "You can provision tenants only below your own city")
 	apperr.Register("tenancy.cannot_suspend_self", "不能暂停本级租户", "A tenant cannot suspend itself")
-	apperr.Register("tenancy.status_unchanged", "租户当前状态已是 {status}", "The tenant is already {status}")
+	apperr.Register("tenancy.status_unchanged", "租户当前已是「{status}」状态", "The tenant is already {status}")
 	apperr.Register("tenancy.department_code_format", "部门编码须为 1-32 位字母、数字、下划线或连字符", "Department codes are 1–32 letters, digits, underscores or hyphens")
 	apperr.Register("tenancy.department_exists", "部门编码 {code} 已存在", "Department code {code} already exists")
 }

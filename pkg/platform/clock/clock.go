@@ -75,3 +75,12 @@ func (o *Offset) Get() time.Duration {
 	defer o.mu.Unlock()
 	return o.offset
 }
+
+// Shifter is a clock that can be moved forward (dev mode's time travel, tests).
+type Shifter interface {
+	Clock
+	Shift(d time.Duration)
+}
+
+// Shift is Advance, so that a fake clock is a Shifter.
+func (f *Fake) Shift(d time.Duration) { f.Advance(d) }

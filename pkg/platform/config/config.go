@@ -153,6 +153,15 @@ type Notify struct {
 	SMTPPassword string `koanf:"smtp_password"`
 }
 
+// RequireRedis reports a missing Redis outside dev mode (the roles need it; migrate,
+// tenants and audit commands do not).
+func (c *Config) RequireRedis() error {
+	if c.Redis.URL == "" && c.Redis.SentinelMaster == "" && !c.Dev() {
+		return &Error{Key: "redis.url", Reason: "is required outside dev mode (set REDIS_URL)"}
+	}
+	return nil
+}
+
 // Dev reports whether the process runs in dev mode.
 func (c *Config) Dev() bool { return c.Mode == "dev" }
 
@@ -316,8 +325,8 @@ func (c *Config) Validate() error {
 			bad(key, "must be a postgres:// URL")
 		}
 	}
-	if c.Database.URL == "" && c.Mode != "dev" {
-		bad("database.url", "is required outside dev mode (set DATABASE_URL)")
+	if c.Database.URL == "" && c.Database.AppURL == "" && c.Mode != "dev" {
+		bad("database.url", "is required outside dev mode (set DATABASE_URL, or SUNSHINE_DATABASE_APP_URL for roles that do not migrate)")
 	}
 	if !validIdent(c.Database.AppRole) {
 		bad("database.app_role", "%q is not a plain SQL identifier", c.Database.AppRole)
@@ -331,9 +340,6 @@ func (c *Config) Validate() error {
 	positive("database.conn_max_lifetime", c.Database.ConnMaxLifetime)
 	if c.Database.Embedded.Port < 1 || c.Database.Embedded.Port > 65535 {
 		bad("database.embedded.port", "must be a TCP port")
-	}
-	if c.Redis.URL == "" && c.Mode != "dev" && c.Redis.SentinelMaster == "" {
-		bad("redis.url", "is required outside dev mode (set REDIS_URL)")
 	}
 	if c.Redis.URL != "" {
 		if p, err := url.Parse(c.Redis.URL); err != nil || (p.Scheme != "redis" && p.Scheme != "rediss") {

@@ -27,8 +27,16 @@ func TestDefaultsInDevMode(t *testing.T) {
 
 func TestProductionNeedsDatabaseAndRedis(t *testing.T) {
 	_, err := load(t, nil)
-	if err == nil || !strings.Contains(err.Error(), "database.url (SUNSHINE_DATABASE_URL)") || !strings.Contains(err.Error(), "redis.url") {
-		t.Fatalf("want errors naming database.url and redis.url, got %v", err)
+	if err == nil || !strings.Contains(err.Error(), "database.url (SUNSHINE_DATABASE_URL)") {
+		t.Fatalf("want an error naming database.url, got %v", err)
+	}
+	// A role that does not migrate may have only the application URL.
+	c, err := load(t, map[string]string{"SUNSHINE_DATABASE_APP_URL": "postgres://app@h/db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RequireRedis(); err == nil || !strings.Contains(err.Error(), "redis.url (SUNSHINE_REDIS_URL)") {
+		t.Fatalf("roles need Redis outside dev mode: %v", err)
 	}
 }
 

@@ -68,6 +68,32 @@ func (c *Client) Close() error {
 	return errors.Join(c.c.Close(), c.insp.Close())
 }
 
+// PerTenant reports whether tenant tasks go to per-tenant queues.
+func (c *Client) PerTenant() bool { return c.perTenant }
+
+// EnqueueIn sends a task to an exact queue; an existing task ID is not an error.
+func (c *Client) EnqueueIn(ctx context.Context, t *asynq.Task, queueName string, opts ...asynq.Option) error {
+	opts = append([]asynq.Option{asynq.Queue(queueName)}, opts...)
+	_, err := c.c.EnqueueContext(ctx, t, opts...)
+	if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
+		return nil
+	}
+	return err
+}
+
+// CancelIn deletes a scheduled or pending task of an exact queue; an absent (or
+// already running) task is not an error.
+func (c *Client) CancelIn(queueName, taskID string) error {
+	err := c.insp.DeleteTask(queueName, taskID)
+	if err == nil || errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
+		return nil
+	}
+	if strings.Contains(err.Error(), "active") {
+		return nil
+	}
+	return err
+}
+
 // Inspector exposes Asynq's inspector (queue sizes, failed tasks).
 func (c *Client) Inspector() *asynq.Inspector { return c.insp }
 

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"sunshine/pkg/httpapi"
+	"sunshine/pkg/idcheck"
+	"sunshine/pkg/platform/broker"
+	"sunshine/pkg/platform/queue"
+)
+
+type apiReport struct {
+	pgbenchTPS float64
+	intake     result
+	baseRead   result
+	read       result
+	redis      string
+	clients    int
+}
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// runAPI measures intake and reads through the real HTTP API, each against its
+// baseline measured in the same run.
+func runAPI(ctx context.Context, r *report, dbURL string, d time.Duration, clients int, doIntake, doRead bool) error {
+	redisURL := firstEnv("BENCH_REDIS_URL", "TEST_REDIS_URL")
+	rep := &apiReport{clients: clients, redis: redisURL}
+	if redisURL == "" {
+		e, err := broker.StartEmbedded("")
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		redisURL = e.URL()
+		rep.redis = "in-process (miniredis)"
+	}
+	q := queue.NewClient(mustRedisOpt(redisURL), false)
+	defer q.Close()
+	e, err := newEnv(ctx, dbURL, q, redisURL)
+	if err != nil {
+		return err
+	}
+	defer e.close(ctx)
+	power, window, err := e.filedPower(ctx, "410581")
+	if err != nil {
+		return err
+	}
+	srv := httpapi.New(e.app.HTTPDeps())
+	addr := freeAddr()
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() { _ = srv.Listen(sctx, addr) }()
+	if err := broker.WaitTCP(ctx, addr); err != nil {
+		return err
+	}
+	base := "http://" + addr
+	token, err := login(base, "410581", "clerk", "Bench@2026")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "bench: API on %s, database %s\n", addr, e.name)
+
+	if doIntake {
+		tps, err := pgbench(ctx, e.ownerURL, clients, d)
+		if err != nil {
+			return err
+		}
+		rep.pgbenchTPS = tps
+		fmt.Fprintf(os.Stderr, "bench: pgbench single-row insert: %.0f tps\n", tps)
+		rngs := make([]*rand.Rand, clients)
+		for i := range rngs {
+			rngs[i] = rand.New(rand.NewPCG(uint64(i), 42))
+		}
+		birth := time.Date(1980, 5, 6, 0, 0, 0, 0, time.UTC)
+		rep.intake = load(ctx, clients, d, func(w, i int) (*http.Request, error) {
+			body, _ := json.Marshal(map[string]any{
+				"power_id": power, "window_id": window, "channel": "window",
+				"applicant": map[string]any{"type": "person", "name": "压测申请人", "id_number": idcheck.GenerateResidentID(rngs[w], "410581", birth, i%2 == 0), "phone": "13812345678"},
+				"materials": []map[string]any{{"name": "申请书", "provided": true}, {"name": "营业执照", "provided": true}},
+			})
+			return jsonRequest("POST", base+"/api/v1/cases", token, body)
+		})
+		fmt.Fprintf(os.Stderr, "bench: intake: %s %v\n", rep.intake, rep.intake.Status)
+	}
+	if doRead {
+		pool, err := pgxpool.New(ctx, e.ownerURL)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		if !doIntake {
+			// Reads need cases: take a few hundred first.
+			for i := 0; i < 300; i++ {
+				body, _ := json.Marshal(map[string]any{"power_id": power, "window_id": window, "channel": "window",
+					"applicant": map[string]any{"type": "person", "name": "读", "id_number": "11010519491231002X"}})
+				req, _ := jsonRequest("POST", base+"/api/v1/cases", token, body)
+				if resp, err := http.DefaultClient.Do(req); err == nil {
+					resp.Body.Close()
+				}
+			}
+		}
+		var ids []uuid.UUID
+		rows, err := pool.Query(ctx, `SELECT id FROM cases LIMIT 5000`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id uuid.UUID
+			_ = rows.Scan(&id)
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if len(ids) == 0 {
+			return fmt.Errorf("no cases to read")
+		}
+		// Baseline: the least a Fiber handler can do for the same request.
+		mini := fiber.New(fiber.Config{DisableStartupMessage: true})
+		mini.Get("/cases/:id", func(c *fiber.Ctx) error {
+			var id uuid.UUID
+			var tn, st string
+			var due *time.Time
+			err := pool.QueryRow(c.UserContext(), `SELECT id, tracking_no, status, due_at FROM cases WHERE id = $1`, c.Params("id")).Scan(&id, &tn, &st, &due)
+			if err != nil {
+				return c.SendStatus(404)
+			}
+			return c.JSON(fiber.Map{"id": id, "tracking_no": tn, "status": st, "due_at": due})
+		})
+		maddr := freeAddr()
+		go func() { _ = mini.Listen(maddr) }()
+		defer mini.Shutdown()
+		if err := broker.WaitTCP(ctx, maddr); err != nil {
+			return err
+		}
+		rep.baseRead = load(ctx, clients, d, func(w, i int) (*http.Request, error) {
+			return http.NewRequest("GET", "http://"+maddr+"/cases/"+ids[(w*7919+i)%len(ids)].String(), nil)
+		})
+		fmt.Fprintf(os.Stderr, "bench: minimal Fiber+pgx read: %s\n", rep.baseRead)
+		rep.read = load(ctx, clients, d, func(w, i int) (*http.Request, error) {
+			return jsonRequest("GET", base+"/api/v1/cases/"+ids[(w*7919+i)%len(ids)].String(), token, nil)
+		})
+		fmt.Fprintf(os.Stderr, "bench: GET /api/v1/cases/{id}: %s %v\n", rep.read, rep.read.Status)
+	}
+	r.api = rep
+	return nil
+}
+
+func login(base, tenant, user, password string) (string, error) {
+	body, _ := json.Marshal(map[string]any{"tenant": tenant, "username": user, "password": password, "client": "api"})
+	req, _ := jsonRequest("POST", base+"/api/v1/auth/login", "", body)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var out struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Token == "" {
+		return "", fmt.Errorf("login %s/%s: status %d", tenant, user, resp.StatusCode)
+	}
+	return out.Token, nil
+}
+
+// pgbenchBin finds pgbench (PATH, then the Debian layout).
+func pgbenchBin() (string, error) {
+	if p, err := exec.LookPath("pgbench"); err == nil {
+		return p, nil
+	}
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pgbench")
+	if len(matches) > 0 {
+		return matches[len(matches)-1], nil
+	}
+	return "", fmt.Errorf("pgbench not found (Debian: apt-get install postgresql-client or postgresql)")
+}
+
+var tpsRE = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+
+// pgbench measures a plain single-row insert as wide as a case row, at the same
+// concurrency, in the same database.
+func pgbench(ctx context.Context, dbURL string, clients int, d time.Duration) (float64, error) {
+	bin, err := pgbenchBin()
+	if err != nil {
+		return 0, err
+	}
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		return 0, err
+	}
+	_, err = pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_rows (
+		id uuid PRIMARY KEY, tenant_id uuid NOT NULL, tracking_no text NOT NULL, power_id uuid NOT NULL, version_id uuid NOT NULL,
+		power_name text NOT NULL, department_id uuid NOT NULL, window_id uuid, channel text NOT NULL, applicant_type text NOT NULL,
+		applicant_name text NOT NULL, applicant_id_number text NOT NULL, applicant_id_last4 text NOT NULL, applicant_phone text NOT NULL,
+		materials jsonb NOT NULL, status text NOT NULL, received_at timestamptz NOT NULL, acceptance_due_at timestamptz,
+		limit_days integer NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)`)
+	pool.Close()
+	if err != nil {
+		return 0, err
+	}
+	script := filepath.Join(os.TempDir(), fmt.Sprintf("sunshine-pgbench-%d.sql", time.Now().UnixNano()))
+	if err := os.WriteFile(script, []byte(`\set n random(1, 1000000000)
+INSERT INTO bench_rows VALUES (gen_random_uuid(), '01a21fa3-9551-7af8-ad4f-ad85b61f18c8', '410581261128' || :n, gen_random_uuid(), gen_random_uuid(), '建筑工程施工许可证核发', gen_random_uuid(), gen_random_uuid(), 'window', 'person', '压测申请人', '11010519491231002X', '002X', '13812345678', '[{"name": "申请书", "provided": true}, {"name": "营业执照", "provided": true}]', 'submitted', now(), now(), 10, now(), now());
+`), 0o644); err != nil {
+		return 0, err
+	}
+	defer os.Remove(script)
+	u, _ := url.Parse(dbURL)
+	args := []string{"-n", "-c", strconv.Itoa(clients), "-j", "2", "-T", strconv.Itoa(int(d.Seconds())), "-f", script,
+		"-h", u.Hostname(), "-p", u.Port(), "-U", u.User.Username(), strings.TrimPrefix(u.Path, "/")}
+	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("pgbench: %v: %s", err, out)
+	}
+	m := tpsRE.FindStringSubmatch(string(out))
+	if m == nil {
+		return 0, fmt.Errorf("pgbench: no tps in output: %s", out)
+	}
+	return strconv.ParseFloat(m[1], 64)
+}

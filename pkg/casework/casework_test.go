@@ -1,0 +1,577 @@
+package casework_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"sunshine/pkg/apitest"
+	"sunshine/pkg/calendar"
+	"sunshine/pkg/idcheck"
+)
+
+type caseBody struct {
+	ID               string     `json:"id"`
+	TrackingNo       string     `json:"tracking_no"`
+	Status           string     `json:"status"`
+	DueDate          string     `json:"due_date"`
+	Paused           bool       `json:"paused"`
+	Deemed           bool       `json:"deemed_accepted"`
+	AcceptedAt       *time.Time `json:"accepted_at"`
+	ReceivedAt       time.Time  `json:"received_at"`
+	StoppedDays      int        `json:"stopped_days"`
+	ExtensionDays    int        `json:"extension_days"`
+	FeeMismatch      bool       `json:"fee_mismatch"`
+	GreenChannel     bool       `json:"green_channel"`
+	LimitDays        int        `json:"limit_days"`
+	MissingMaterials []string   `json:"missing_materials"`
+	Steps            []struct {
+		ID      string `json:"id"`
+		Node    string `json:"node"`
+		Status  string `json:"status"`
+		DueDate string `json:"due_date"`
+		Rounds  int    `json:"rounds"`
+	} `json:"steps"`
+	Events []struct {
+		Kind string `json:"kind"`
+		Note string `json:"note"`
+	} `json:"events"`
+	Explanation *struct {
+		Text        string `json:"text"`
+		StoppedDays int    `json:"stopped_days"`
+	} `json:"deadline_explanation"`
+}
+
+func (c caseBody) step(node string) (string, string) {
+	for _, s := range c.Steps {
+		if s.Node == node {
+			return s.Status, s.DueDate
+		}
+	}
+	return "", ""
+}
+
+// world is a county with a filed parallel item, a window and its staff.
+type world struct {
+	env     *apitest.Env
+	power   uuid.UUID
+	window  uuid.UUID
+	clerk   *apitest.Client
+	handler *apitest.Client // ZJJ case handler
+	head    *apitest.Client // ZJJ department head
+	zrzy    *apitest.Client
+	sthj    *apitest.Client
+}
+
+var shanghai = calendar.Location()
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	env := apitest.New(t)
+	// Monday 2026-09-28 10:00 in Shanghai: the week before 国庆.
+	env.Clock.Set(time.Date(2026, 9, 28, 10, 0, 0, 0, shanghai))
+	w := &world{env: env}
+	w.power = env.FiledPower("410581", "XK-001", "建筑工程施工许可证核发", 9, nil, apitest.ParallelFlowchart())
+	w.window = env.Window("410581", "A01", "ZWFW", true, "clerk")
+	w.clerk = env.Login("410581", "clerk")
+	w.handler = env.Login("410581", "handler")
+	w.head = env.Login("410581", "deptadmin")
+	w.zrzy = env.UserInDepartment("410581", "zrzy-handler", "ZRZY", "case_handler")
+	w.sthj = env.UserInDepartment("410581", "sthj-handler", "STHJ", "case_handler")
+	return w
+}
+
+func person(rng *rand.Rand) map[string]any {
+	birth := time.Date(1985, 3, 14, 0, 0, 0, 0, time.UTC)
+	return map[string]any{"type": "person", "name": "张三", "id_number": idcheck.GenerateResidentID(rng, "410581", birth, true), "phone": "13812345678"}
+}
+
+func (w *world) intake(t *testing.T, extra map[string]any) caseBody {
+	t.Helper()
+	body := map[string]any{"power_id": w.power, "window_id": w.window, "channel": "window",
+		"applicant": person(rand.New(rand.NewPCG(1, 2))),
+		"materials": []map[string]any{{"name": "申请书", "provided": true, "copies": 1}, {"name": "营业执照", "provided": true, "copies": 1}},
+		"fees":      []map[string]any{{"item": "证照工本费", "amount_fen": 1000}}}
+	for k, v := range extra {
+		body[k] = v
+	}
+	r := w.clerk.Do("POST", "/api/v1/cases", body)
+	if r.Status != 201 {
+		t.Fatalf("intake: %d %s", r.Status, r.Body)
+	}
+	var c caseBody
+	r.JSON(t, &c)
+	return c
+}
+
+func (w *world) do(t *testing.T, c *apitest.Client, path string, body any, want int) caseBody {
+	t.Helper()
+	r := c.Do("POST", path, body)
+	if r.Status != want {
+		t.Fatalf("POST %s: want %d, got %d %s", path, want, r.Status, r.Body)
+	}
+	var out caseBody
+	if want == 200 {
+		r.JSON(t, &out)
+	}
+	return out
+}
+
+func stepID(c caseBody, node string) string {
+	for _, s := range c.Steps {
+		if s.Node == node {
+			return s.ID
+		}
+	}
+	return ""
+}
+
+// TestCaseLifecycle walks intake → correction → acceptance → parallel steps (one of
+// them uncounted) → decision → delivery, checking the clock at each point.
+func TestCaseLifecycle(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.intake(t, map[string]any{"materials": []map[string]any{{"name": "申请书", "provided": true}}})
+	if c.Status != "submitted" || !strings.HasPrefix(c.TrackingNo, "410581260928") || len(c.MissingMaterials) != 1 {
+		t.Fatalf("intake: %+v", c)
+	}
+	base := "/api/v1/cases/" + c.ID
+	// Accepting with a required material missing is refused: correct first.
+	w.do(t, w.clerk, base+"/accept", nil, 409)
+	c = w.do(t, w.clerk, base+"/request-correction", map[string]any{"items": []string{"营业执照（副本复印件）"}}, 200)
+	if c.Status != "correction_requested" {
+		t.Fatal(c.Status)
+	}
+	w.do(t, w.clerk, base+"/accept", nil, 409)
+	c = w.do(t, w.clerk, base+"/resubmit", map[string]any{"materials": []map[string]any{{"name": "申请书", "provided": true}, {"name": "营业执照", "provided": true}}}, 200)
+	c = w.do(t, w.clerk, base+"/accept", nil, 200)
+	// Accepted Monday 09-28, promised 9 working days: 09-29, 09-30, 10-08, 10-09,
+	// 10-10 (make-up Saturday), 10-12, 10-13, 10-14, 10-15.
+	if c.Status != "in_progress" || c.DueDate != "2026-10-15" {
+		t.Fatalf("accept: %s due %s", c.Status, c.DueDate)
+	}
+	if st, due := c.step("review"); st != "active" || due != "2026-09-30" {
+		t.Fatalf("review step: %s %s", st, due)
+	}
+	if c.Explanation == nil || !strings.Contains(c.Explanation.Text, "国庆") {
+		t.Fatalf("the explanation must name the holiday: %+v", c.Explanation)
+	}
+	// The window clerk cannot work the 住建 step; the 住建 handler can.
+	w.do(t, w.clerk, base+"/steps/review/complete", map[string]any{"opinion": "x"}, 403)
+	w.env.Clock.Set(time.Date(2026, 9, 29, 10, 0, 0, 0, shanghai))
+	c = w.do(t, w.handler, base+"/steps/review/complete", map[string]any{"opinion": "材料齐全"}, 200)
+	for _, n := range []string{"zjj", "zrzy", "sthj"} {
+		if st, _ := c.step(n); st != "active" {
+			t.Fatalf("parallel step %s: %s", n, st)
+		}
+	}
+	// A department cannot work another department's branch.
+	w.do(t, w.handler, base+"/steps/zrzy/complete", map[string]any{"opinion": "x"}, 403)
+	c = w.do(t, w.handler, base+"/steps/zjj/complete", map[string]any{"opinion": "同意"}, 200)
+	c = w.do(t, w.zrzy, base+"/steps/zrzy/complete", map[string]any{"opinion": "符合规划"}, 200)
+	// Only the uncounted 环评 step is active: the case's clock stops.
+	var detail struct {
+		ClockStoppedAt *time.Time `json:"clock_stopped_at"`
+	}
+	w.env.Login("410581", "handler").Do("GET", base, nil).JSON(t, &detail)
+	if detail.ClockStoppedAt == nil {
+		t.Fatal("only an uncounted step is active: the clock must stop")
+	}
+	// Two working days later (09-30, then the holiday, 10-08) 环评 finishes: the due
+	// date moves by the two stopped working days.
+	w.env.Clock.Set(time.Date(2026, 10, 8, 15, 0, 0, 0, shanghai))
+	c = w.do(t, w.sthj, base+"/steps/sthj/complete", map[string]any{"opinion": "环评通过"}, 200)
+	if c.StoppedDays != 2 || c.DueDate != "2026-10-19" {
+		t.Fatalf("after the uncounted step: stopped %d due %s", c.StoppedDays, c.DueDate)
+	}
+	if st, _ := c.step("decide"); st != "active" {
+		t.Fatalf("the join must activate the decision step: %s", st)
+	}
+	// The decision step belongs to the department head.
+	w.do(t, w.handler, base+"/steps/decide/complete", map[string]any{"opinion": "x"}, 403)
+	c = w.do(t, w.head, base+"/steps/decide/complete", map[string]any{"opinion": "拟准予许可"}, 200)
+	if c.Status != "pending_decision" {
+		t.Fatal(c.Status)
+	}
+	w.do(t, w.head, base+"/decide", map[string]any{"result": "approve"}, 422) // certificate number required
+	c = w.do(t, w.head, base+"/decide", map[string]any{"result": "approve", "certificate_no": "410581202610080001"}, 200)
+	if c.Status != "approved" {
+		t.Fatal(c.Status)
+	}
+	w.do(t, w.head, base+"/decide", map[string]any{"result": "deny", "reason": "x"}, 409)
+	c = w.do(t, w.clerk, base+"/deliver", nil, 200)
+	if c.Status != "delivered" {
+		t.Fatal(c.Status)
+	}
+	kinds := []string{}
+	for _, e := range c.Events {
+		kinds = append(kinds, e.Kind)
+	}
+	for _, want := range []string{"submitted", "correction_requested", "resubmitted", "accepted", "step_done", "approved", "delivered"} {
+		if !strings.Contains(strings.Join(kinds, ","), want) {
+			t.Errorf("timeline lacks %s: %v", want, kinds)
+		}
+	}
+	// The portal shows the timeline without personal data; a wrong pair is 404.
+	pub := w.env.Anonymous()
+	var ps struct {
+		Status   string                        `json:"status"`
+		Timeline []struct{ Kind, Note string } `json:"timeline"`
+	}
+	last4 := person(rand.New(rand.NewPCG(1, 2)))["id_number"].(string)[14:]
+	r := pub.Do("GET", "/api/v1/public/410581/cases/"+c.TrackingNo+"?id_last4="+last4, nil)
+	r.JSON(t, &ps)
+	if r.Status != 200 || ps.Status != "delivered" || len(ps.Timeline) < 6 || strings.Contains(string(r.Body), "张三") || strings.Contains(string(r.Body), "138") {
+		t.Fatalf("portal: %d %s", r.Status, r.Body)
+	}
+	if r := pub.Do("GET", "/api/v1/public/410581/cases/"+c.TrackingNo+"?id_last4=0000", nil); r.Status != 404 {
+		t.Fatalf("wrong last four: %d", r.Status)
+	}
+	if r := pub.Do("GET", "/api/v1/public/410522/cases/"+c.TrackingNo+"?id_last4="+last4, nil); r.Status != 404 {
+		t.Fatalf("another county's portal: %d", r.Status)
+	}
+}
+
+func TestIntakeValidation(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	base := map[string]any{"power_id": w.power, "window_id": w.window, "channel": "window"}
+	with := func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	cases := []struct {
+		body  map[string]any
+		field string
+	}{
+		{with("applicant", map[string]any{"type": "person", "name": "李四", "id_number": "110105194912310021"}), "applicant.id_number"},
+		{with("applicant", map[string]any{"type": "org", "name": "某公司", "credit_code": "91110000600037341A"}), "applicant.credit_code"},
+		{with("applicant", map[string]any{"type": "alien", "name": "x"}), "applicant.type"},
+		{with("applicant", map[string]any{"type": "person", "name": "", "id_number": "11010519491231002X"}), "applicant.name"},
+		{with("applicant", map[string]any{"type": "person", "name": "李四", "id_number": "11010519491231002X"}, "materials", []map[string]any{{"name": "户口本", "provided": true}}), "materials[0].name"},
+		{with("applicant", map[string]any{"type": "person", "name": "李四", "id_number": "11010519491231002X"}, "power_id", uuid.New()), "power_id"},
+	}
+	for _, tc := range cases {
+		r := w.clerk.Do("POST", "/api/v1/cases", tc.body)
+		if r.Status != 422 {
+			t.Errorf("%v: %d %s", tc.body, r.Status, r.Body)
+			continue
+		}
+		if p := r.Problem(t); p.Errors[0].Field != tc.field {
+			t.Errorf("want field %s, got %+v", tc.field, p.Errors)
+		}
+	}
+	// The valid examples of the standards pass (an organisation by credit code).
+	r := w.clerk.Do("POST", "/api/v1/cases", with("applicant", map[string]any{"type": "org", "name": "某公司", "credit_code": "91110000600037341L"}))
+	if r.Status != 201 {
+		t.Fatalf("valid credit code: %d %s", r.Status, r.Body)
+	}
+	// A power that is not filed may not be exercised.
+	w.env.UnfilePower("410581", w.power)
+	r = w.clerk.Do("POST", "/api/v1/cases", with("applicant", map[string]any{"type": "person", "name": "李四", "id_number": "11010519491231002X"}))
+	if p := r.Problem(t); r.Status != 422 || p.Code != "power_not_filed" {
+		t.Fatalf("unfiled power: %d %+v", r.Status, p)
+	}
+}
+
+func TestWindowAuthorisationAndFees(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	other := w.env.Window("410581", "B02", "ZJJ", false) // nobody authorised
+	r := w.clerk.Do("POST", "/api/v1/cases", map[string]any{"power_id": w.power, "window_id": other, "channel": "window",
+		"applicant": map[string]any{"type": "person", "name": "王五", "id_number": "11010519491231002X"}})
+	if p := r.Problem(t); r.Status != 403 || p.Code != "casework.not_window_staff" {
+		t.Fatalf("clerk at someone else's window: %d %+v", r.Status, p)
+	}
+	c := w.intake(t, map[string]any{"fees": []map[string]any{{"item": "证照工本费", "amount_fen": 5000}}})
+	if !c.FeeMismatch {
+		t.Fatal("charging 50 yuan on a 10 yuan schedule must be flagged")
+	}
+	c = w.intake(t, nil)
+	if c.FeeMismatch {
+		t.Fatal("the scheduled fee is not a mismatch")
+	}
+}
+
+func TestPauseResumeAndExtension(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.intake(t, nil)
+	base := "/api/v1/cases/" + c.ID
+	w.do(t, w.clerk, base+"/accept", nil, 200)
+	// Monday 10-12: a hearing pauses the clock until Wednesday 10-14.
+	w.env.Clock.Set(time.Date(2026, 10, 12, 9, 0, 0, 0, shanghai))
+	w.do(t, w.handler, base+"/pause", map[string]any{"reason_type": "hearing", "notice": ""}, 422)
+	p := w.do(t, w.handler, base+"/pause", map[string]any{"reason_type": "hearing", "notice": "听证通知书（林住建听〔2026〕3号）", "expected_working_days": 2}, 200)
+	if !p.Paused {
+		t.Fatal("not paused")
+	}
+	w.do(t, w.handler, base+"/pause", map[string]any{"reason_type": "testing", "notice": "x", "expected_working_days": 1}, 409)
+	w.do(t, w.handler, base+"/steps/review/complete", map[string]any{"opinion": "x"}, 409)
+	w.env.Clock.Set(time.Date(2026, 10, 14, 16, 0, 0, 0, shanghai))
+	c = w.do(t, w.handler, base+"/resume", nil, 200)
+	// 10-13 and 10-14 did not count: 10-15 + 2 → 10-19.
+	if c.StoppedDays != 2 || c.DueDate != "2026-10-19" {
+		t.Fatalf("after the pause: stopped %d due %s", c.StoppedDays, c.DueDate)
+	}
+	if _, due := c.step("review"); due != "2026-10-02" && due != "2026-10-09" {
+		// review was activated 09-28 with 2 days (due 09-30) plus 2 paused days: 10-09.
+		t.Fatalf("the active step's due must move too: %s", due)
+	}
+	w.do(t, w.handler, base+"/extend", map[string]any{"reason": "x"}, 403) // handlers don't approve extensions
+	w.do(t, w.head, base+"/extend", map[string]any{"reason": ""}, 422)
+	c = w.do(t, w.head, base+"/extend", map[string]any{"reason": "需补充现场勘验"}, 200)
+	if c.ExtensionDays != 10 || c.DueDate != "2026-11-02" {
+		t.Fatalf("extension: %d due %s", c.ExtensionDays, c.DueDate)
+	}
+	w.do(t, w.head, base+"/extend", map[string]any{"reason": "again"}, 409)
+	if !strings.Contains(c.Explanation.Text, "延期 10") || !strings.Contains(c.Explanation.Text, "不计时 2") {
+		t.Fatalf("the explanation must say how: %s", c.Explanation.Text)
+	}
+}
+
+func TestReturnStep(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.intake(t, nil)
+	base := "/api/v1/cases/" + c.ID
+	w.do(t, w.clerk, base+"/accept", nil, 200)
+	w.do(t, w.handler, base+"/steps/review/complete", map[string]any{"opinion": "ok"}, 200)
+	w.do(t, w.zrzy, base+"/steps/zrzy/complete", map[string]any{"opinion": "ok"}, 200)
+	w.env.Clock.Set(time.Date(2026, 10, 9, 10, 0, 0, 0, shanghai))
+	w.do(t, w.handler, base+"/steps/zjj/return", map[string]any{"to_step": "review"}, 422) // reason required
+	c = w.do(t, w.handler, base+"/steps/zjj/return", map[string]any{"to_step": "review", "reason": "图纸与申请不符"}, 200)
+	if st, due := c.step("review"); st != "active" || due != "2026-10-12" {
+		t.Fatalf("review reopened with a fresh due: %s %s", st, due)
+	}
+	if st, _ := c.step("zjj"); st != "pending" {
+		t.Fatalf("zjj back to pending: %s", st)
+	}
+	if st, _ := c.step("zrzy"); st != "done" {
+		t.Fatalf("a branch off the path keeps its state: %s", st)
+	}
+}
+
+// TestRacingHandlers: many goroutines complete the same task at once — exactly one
+// wins and the others are told it is no longer active; branches finishing at the same
+// time join exactly once.
+func TestRacingHandlers(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.intake(t, nil)
+	base := "/api/v1/cases/" + c.ID
+	w.do(t, w.clerk, base+"/accept", nil, 200)
+	var wg sync.WaitGroup
+	results := make(chan int, 20)
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results <- w.handler.Do("POST", base+"/steps/review/complete", map[string]any{"opinion": "ok"}).Status
+		}()
+	}
+	wg.Wait()
+	close(results)
+	won := 0
+	for s := range results {
+		switch s {
+		case 200:
+			won++
+		case 409:
+		default:
+			t.Errorf("unexpected status %d", s)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d handlers completed the same step", won)
+	}
+	// The three branches finish concurrently.
+	wg = sync.WaitGroup{}
+	for _, b := range []struct {
+		c    *apitest.Client
+		node string
+	}{{w.handler, "zjj"}, {w.zrzy, "zrzy"}, {w.sthj, "sthj"}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if r := b.c.Do("POST", base+"/steps/"+b.node+"/complete", map[string]any{"opinion": "ok"}); r.Status != 200 {
+				t.Errorf("%s: %d %s", b.node, r.Status, r.Body)
+			}
+		}()
+	}
+	wg.Wait()
+	var d caseBody
+	w.handler.Do("GET", base, nil).JSON(t, &d)
+	if st, _ := d.step("join"); st != "done" {
+		t.Fatalf("join: %s", st)
+	}
+	if st, _ := d.step("decide"); st != "active" {
+		t.Fatalf("decide: %s", st)
+	}
+	for _, s := range d.Steps {
+		if s.Node == "decide" && s.Rounds != 1 {
+			t.Fatalf("the decision step was activated %d times", s.Rounds)
+		}
+	}
+}
+
+func TestDeemedAcceptance(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.intake(t, nil)
+	received := c.ReceivedAt
+	// Five working days after Monday 09-28: 09-29, 09-30, (国庆), 10-08, 10-09 and the
+	// make-up Saturday 10-10. On 10-10 the case is still waiting; from 10-11 it counts
+	// as accepted.
+	w.env.Clock.Set(time.Date(2026, 10, 10, 23, 0, 0, 0, shanghai))
+	n, err := w.env.App.Casework.ApplyDeemedAcceptance(context.Background())
+	if err != nil || n != 0 {
+		t.Fatalf("before the deadline: %d %v", n, err)
+	}
+	w.env.Clock.Set(time.Date(2026, 10, 11, 0, 0, 1, 0, shanghai))
+	n, err = w.env.App.Casework.ApplyDeemedAcceptance(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("after the deadline: %d %v", n, err)
+	}
+	n, _ = w.env.App.Casework.ApplyDeemedAcceptance(context.Background())
+	if n != 0 {
+		t.Fatal("deemed acceptance must apply once")
+	}
+	var d caseBody
+	w.handler.Do("GET", "/api/v1/cases/"+c.ID, nil).JSON(t, &d)
+	if d.Status != "in_progress" || !d.Deemed || d.AcceptedAt == nil || !d.AcceptedAt.Equal(received) || d.DueDate != "2026-10-15" {
+		t.Fatalf("deemed: %+v", d)
+	}
+	var ev struct {
+		Items []struct{ Action string } `json:"items"`
+	}
+	w.env.Login("410500", "auditor").Do("GET", "/api/v1/audit/events?tenant=410581&action=case.deemed_accept", nil).JSON(t, &ev)
+	if len(ev.Items) != 1 {
+		t.Fatalf("deemed acceptance must be audited: %+v", ev)
+	}
+}
+
+func TestCalendarChangeRecomputesOpenDeadlines(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.intake(t, nil)
+	base := "/api/v1/cases/" + c.ID
+	w.do(t, w.clerk, base+"/accept", nil, 200)
+	admin := w.env.Login("410581", "admin")
+	r := admin.Do("POST", "/api/v1/calendar/local-days", map[string]any{"date": "2026-10-12", "kind": "holiday", "name": "林州红旗渠纪念日"})
+	var out struct {
+		Recomputed int `json:"recomputed_cases"`
+	}
+	r.JSON(t, &out)
+	if r.Status != 200 || out.Recomputed != 1 {
+		t.Fatalf("local day: %d %s", r.Status, r.Body)
+	}
+	var d caseBody
+	w.handler.Do("GET", base, nil).JSON(t, &d)
+	if d.DueDate != "2026-10-16" {
+		t.Fatalf("a local holiday must move the due date by one working day: %s", d.DueDate)
+	}
+	// The city's local day applies to its counties too.
+	city := w.env.Login("410500", "admin")
+	if r := city.Do("POST", "/api/v1/calendar/local-days", map[string]any{"date": "2026-10-13", "kind": "holiday", "name": "安阳市活动日"}); r.Status != 200 {
+		t.Fatalf("city local day: %d %s", r.Status, r.Body)
+	}
+	w.handler.Do("GET", base, nil).JSON(t, &d)
+	if d.DueDate != "2026-10-19" {
+		t.Fatalf("the city's day must reach the county: %s", d.DueDate)
+	}
+	var add struct {
+		Date    string `json:"date"`
+		Skipped []struct {
+			Date   string `json:"date"`
+			Reason string `json:"reason"`
+		} `json:"skipped"`
+	}
+	w.handler.Do("GET", "/api/v1/calendar/add?from=2026-09-30&working_days=20", nil).JSON(t, &add)
+	if add.Date != "2026-11-05" {
+		t.Fatalf("calendar/add with two local holidays: %s", add.Date)
+	}
+	if r := w.handler.Do("POST", "/api/v1/calendar/local-days", map[string]any{"date": "2026-10-20", "kind": "holiday", "name": "x"}); r.Status != 403 {
+		t.Fatalf("a handler may not change the calendar: %d", r.Status)
+	}
+	if r := admin.Do("DELETE", "/api/v1/calendar/local-days/2026-10-12", nil); r.Status != 200 {
+		t.Fatal(r.Status)
+	}
+	w.handler.Do("GET", base, nil).JSON(t, &d)
+	if d.DueDate != "2026-10-16" {
+		t.Fatalf("after removing the county's day: %s", d.DueDate)
+	}
+}
+
+func TestOnlineApplicationAndTasks(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	pub := w.env.Anonymous()
+	rng := rand.New(rand.NewPCG(7, 7))
+	app := person(rng)
+	r := pub.Do("POST", "/api/v1/public/410581/cases", map[string]any{"power_id": w.power, "applicant": app,
+		"materials": []map[string]any{{"name": "申请书", "provided": true}, {"name": "营业执照", "provided": true}}})
+	var st struct {
+		TrackingNo string `json:"tracking_no"`
+		Status     string `json:"status"`
+	}
+	r.JSON(t, &st)
+	if r.Status != 201 || st.Status != "submitted" {
+		t.Fatalf("online: %d %s", r.Status, r.Body)
+	}
+	// It lands in the same queue: the clerk of a window serving the department accepts it.
+	var list struct {
+		Items []struct {
+			ID      string `json:"id"`
+			Channel string `json:"channel"`
+		} `json:"items"`
+	}
+	w.clerk.Do("GET", "/api/v1/cases?status=submitted", nil).JSON(t, &list)
+	if len(list.Items) != 1 || list.Items[0].Channel != "online" {
+		t.Fatalf("queue: %+v", list)
+	}
+	w.do(t, w.clerk, "/api/v1/cases/"+list.Items[0].ID+"/accept", nil, 200)
+	var tasks struct {
+		Items []struct {
+			StepName string `json:"step_name"`
+			Node     string `json:"node"`
+		} `json:"items"`
+	}
+	w.handler.Do("GET", "/api/v1/tasks", nil).JSON(t, &tasks)
+	if len(tasks.Items) != 1 || tasks.Items[0].Node != "review" {
+		t.Fatalf("handler's tasks: %+v", tasks)
+	}
+	w.zrzy.Do("GET", "/api/v1/tasks", nil).JSON(t, &tasks)
+	if len(tasks.Items) != 0 {
+		t.Fatalf("zrzy has nothing yet: %+v", tasks)
+	}
+	// Another county's clerk cannot see or act on it.
+	other := w.env.Login("410522", "clerk")
+	if r := other.Do("GET", "/api/v1/cases/"+list.Items[0].ID, nil); r.Status != 404 {
+		t.Fatalf("another county: %d", r.Status)
+	}
+	if r := other.Do("POST", "/api/v1/cases/"+list.Items[0].ID+"/refuse", map[string]any{"reason": "x"}); r.Status != 404 {
+		t.Fatalf("another county acting: %d", r.Status)
+	}
+	// The city supervisor reads it but cannot act.
+	sup := w.env.Login("410500", "supervisor")
+	if r := sup.Do("GET", "/api/v1/cases/"+list.Items[0].ID, nil); r.Status != 200 {
+		t.Fatalf("city supervisor read: %d", r.Status)
+	}
+	if r := sup.Do("POST", "/api/v1/cases/"+list.Items[0].ID+"/deliver", nil); r.Status != 403 {
+		t.Fatalf("city supervisor write: %d", r.Status)
+	}
+	_ = fmt.Sprint()
+}

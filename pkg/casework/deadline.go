@@ -1,0 +1,114 @@
+package casework
+
+import (
+	"fmt"
+	"time"
+
+	"sunshine/pkg/calendar"
+)
+
+// AcceptanceWorkingDays is Art. 32's limit for telling the applicant what to correct:
+// undecided by then, the application counts as accepted on the day it arrived.
+const AcceptanceWorkingDays = 5
+
+// DeliveryWorkingDays is Art. 44's limit for issuing the decision.
+const DeliveryWorkingDays = 10
+
+// derive recomputes every derived clock field of a case from its anchors with cal:
+// the working days of ended pauses, the days the case's and each step's clocks
+// stood still, and the due dates. It is the single place deadlines come from, so a
+// calendar change recomputes them exactly. An ongoing stop is not counted yet (the
+// case is flagged stopped instead, and the due moves when the stop ends).
+func derive(cal *calendar.Calendar, c *Case, steps []*Step, pauses []*Pause) {
+	stopped := 0
+	for _, p := range pauses {
+		if p.EndedAt != nil {
+			p.WorkingDays = cal.WorkingDaysBetween(p.StartedAt, *p.EndedAt)
+			stopped += p.WorkingDays
+		}
+	}
+	c.StoppedDays = stopped
+	if c.Status == StatusSubmitted {
+		due := cal.AddWorkingDays(c.ReceivedAt, AcceptanceWorkingDays).Due
+		c.AcceptanceDueAt = &due
+	}
+	if c.AcceptedAt != nil {
+		d := cal.AddWorkingDays(*c.AcceptedAt, c.LimitDays+c.ExtensionDays+c.StoppedDays)
+		c.DueDate, c.DueAt = &d.Date, &d.Due
+	}
+	if c.DecidedAt != nil {
+		due := cal.AddWorkingDays(*c.DecidedAt, DeliveryWorkingDays).Due
+		c.DeliveryDueAt = &due
+	}
+	for _, s := range steps {
+		if s.Kind != "task" || s.ActivatedAt == nil {
+			continue
+		}
+		// A step's own clock stands still only during Art. 45 pauses that fell while
+		// it was active (work cannot start or finish during such a pause).
+		sd := 0
+		for _, p := range pauses {
+			if p.Kind != PauseArt45 || p.EndedAt == nil || p.StartedAt.Before(*s.ActivatedAt) {
+				continue
+			}
+			if s.CompletedAt != nil && p.EndedAt.After(*s.CompletedAt) {
+				continue
+			}
+			sd += p.WorkingDays
+		}
+		s.StoppedDays = sd
+		d := cal.AddWorkingDays(*s.ActivatedAt, s.TimeLimit+sd)
+		s.DueDate, s.DueAt = &d.Date, &d.Due
+	}
+}
+
+// Explanation says how a case's deadline was computed, for clerks and supervisors.
+type Explanation struct {
+	From          calendar.Date         `json:"from"`
+	LimitDays     int                   `json:"limit_days"`
+	GreenChannel  bool                  `json:"green_channel"`
+	ExtensionDays int                   `json:"extension_days"`
+	StoppedDays   int                   `json:"stopped_days"`
+	WorkingDays   int                   `json:"working_days"`
+	DueDate       calendar.Date         `json:"due_date"`
+	DueAt         time.Time             `json:"due_at"`
+	Skipped       []calendar.SkippedDay `json:"skipped"`
+	Worked        []calendar.WorkedDay  `json:"worked"`
+	Uncovered     []int                 `json:"uncovered_years"`
+	Text          string                `json:"text"`
+	TextEN        string                `json:"text_en"`
+}
+
+// explain builds the explanation of the case's current deadline (nil before acceptance).
+func explain(cal *calendar.Calendar, c *Case) *Explanation {
+	if c.AcceptedAt == nil {
+		return nil
+	}
+	total := c.LimitDays + c.ExtensionDays + c.StoppedDays
+	d := cal.AddWorkingDays(*c.AcceptedAt, total)
+	zh := fmt.Sprintf("时限 %d 个工作日", c.LimitDays)
+	en := fmt.Sprintf("limit %d working days", c.LimitDays)
+	if c.GreenChannel {
+		zh += "（大项目绿色通道）"
+		en += " (major-project green channel)"
+	}
+	if c.ExtensionDays > 0 {
+		zh += fmt.Sprintf(" + 延期 %d 个工作日", c.ExtensionDays)
+		en += fmt.Sprintf(" + extension %d", c.ExtensionDays)
+	}
+	if c.StoppedDays > 0 {
+		zh += fmt.Sprintf(" + 不计时 %d 个工作日（听证、检测、专家评审等）", c.StoppedDays)
+		en += fmt.Sprintf(" + %d working days not counted (hearings, testing, expert review…)", c.StoppedDays)
+	}
+	if c.DeemedAccepted {
+		zh += "；逾期未作受理决定，自收到材料之日起视为受理"
+		en += "; no acceptance decision within 5 working days, so accepted from the day the materials arrived"
+	}
+	return &Explanation{
+		From: d.Explanation.From, LimitDays: c.LimitDays, GreenChannel: c.GreenChannel, ExtensionDays: c.ExtensionDays,
+		StoppedDays: c.StoppedDays, WorkingDays: total, DueDate: d.Date, DueAt: d.Due,
+		Skipped: d.Explanation.Skipped, Worked: d.Explanation.Worked, Uncovered: d.Explanation.Uncovered,
+		Text:   zh + "。" + d.Explanation.Text("zh-CN"),
+		TextEN: en + ". " + d.Explanation.Text("en"),
+	}
+}

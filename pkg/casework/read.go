@@ -1,0 +1,361 @@
+package casework
+
+import (
+	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm"
+
+	"sunshine/pkg/apperr"
+	"sunshine/pkg/calendar"
+	"sunshine/pkg/idcheck"
+	"sunshine/pkg/platform/db"
+	"sunshine/pkg/tenant"
+)
+
+// jsonScanner scans a json/jsonb column into v.
+type jsonScanner struct{ v any }
+
+func (j jsonScanner) Scan(src any) error {
+	switch b := src.(type) {
+	case []byte:
+		return json.Unmarshal(b, j.v)
+	case string:
+		return json.Unmarshal([]byte(b), j.v)
+	case nil:
+		return nil
+	}
+	return fmt.Errorf("casework: cannot scan %T as JSON", src)
+}
+
+var _ driver.Valuer = (*jsonValue)(nil)
+
+type jsonValue struct{ v any }
+
+func (j *jsonValue) Value() (driver.Value, error) { return json.Marshal(j.v) }
+
+// Applicant is the applicant as staff see it: the ID number masked.
+type Applicant struct {
+	Type     string `json:"type"`
+	Name     string `json:"name"`
+	IDNumber string `json:"id_number"`
+	Phone    string `json:"phone"`
+}
+
+// Detail is a case with everything the case page shows.
+type Detail struct {
+	Case
+	TenantCode          string       `json:"tenant_code"`
+	Applicant           Applicant    `json:"applicant"`
+	Overdue             bool         `json:"overdue"`
+	RemainingDays       *int         `json:"remaining_working_days"`
+	Steps               []Step       `json:"steps"`
+	Pauses              []Pause      `json:"pauses"`
+	Fees                []Fee        `json:"fees"`
+	Events              []Event      `json:"events"`
+	DeadlineExplanation *Explanation `json:"deadline_explanation"`
+	MissingMaterials    []string     `json:"missing_materials"`
+}
+
+func maskedApplicant(c *Case) Applicant {
+	id := idcheck.MaskResidentID(c.ApplicantIDNumber)
+	if c.ApplicantType == ApplicantOrg {
+		id = c.ApplicantIDNumber // a credit code is public information
+	}
+	return Applicant{Type: c.ApplicantType, Name: c.ApplicantName, IDNumber: id, Phone: idcheck.MaskPhone(c.ApplicantPhone)}
+}
+
+// Get loads a case with its steps, pauses, fees, timeline and the explanation of its
+// deadline, within scope (404 when absent or not visible). It reads everything in one
+// round trip: the case page is what clerks open all day.
+func (s *Service) Get(ctx context.Context, scope db.Scope, id uuid.UUID) (*Detail, error) {
+	var c *Case
+	var steps []Step
+	var pauses []Pause
+	var fees []Fee
+	var events []Event
+	// The case and its children in one statement: PostgreSQL's work per page view is
+	// what bounds a busy service centre.
+	b := &pgx.Batch{}
+	b.Queue(`SELECT c.*,
+		(SELECT coalesce(json_agg(s ORDER BY s.seq), '[]') FROM case_steps s WHERE s.case_id = c.id) AS steps_json,
+		(SELECT coalesce(json_agg(p ORDER BY p.started_at), '[]') FROM case_pauses p WHERE p.case_id = c.id) AS pauses_json,
+		(SELECT coalesce(json_agg(f ORDER BY f.created_at), '[]') FROM case_fees f WHERE f.case_id = c.id) AS fees_json,
+		(SELECT coalesce(json_agg(e ORDER BY e.at, e.id), '[]') FROM case_events e WHERE e.case_id = c.id) AS events_json
+		FROM cases c WHERE c.id = $1`, id)
+	err := s.db.Batch(ctx, scope, b, func(br pgx.BatchResults) error {
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		cs, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByNameLax[caseWithChildren])
+		if err != nil {
+			return err
+		}
+		if len(cs) == 0 {
+			return apperr.NotFound("not_found")
+		}
+		c = &cs[0].Case
+		for _, part := range []struct {
+			raw []byte
+			v   any
+		}{{cs[0].StepsJSON, &steps}, {cs[0].PausesJSON, &pauses}, {cs[0].FeesJSON, &fees}, {cs[0].EventsJSON, &events}} {
+			if err := json.Unmarshal(part.raw, part.v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, db.Classify(err)
+	}
+	t, err := s.tenants.ByID(ctx, c.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := s.calendars.For(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return s.detail(cal, t, c, steps, pauses, fees, events), nil
+}
+
+// caseWithChildren is a case row with its children aggregated as JSON.
+type caseWithChildren struct {
+	Case
+	StepsJSON  []byte
+	PausesJSON []byte
+	FeesJSON   []byte
+	EventsJSON []byte
+}
+
+// detail assembles what the case page shows from the case's rows.
+func (s *Service) detail(cal *calendar.Calendar, t *tenant.Tenant, c *Case, steps []Step, pauses []Pause, fees []Fee, events []Event) *Detail {
+	d := &Detail{Case: *c, Steps: orEmpty(steps), Pauses: orEmpty(pauses), Fees: orEmpty(fees), Events: orEmpty(events)}
+	now := s.clock.Now()
+	d.TenantCode = t.Code
+	d.Applicant = maskedApplicant(&d.Case)
+	d.DeadlineExplanation = explain(cal, &d.Case)
+	d.MissingMaterials = missingMaterials(d.Materials)
+	if d.MissingMaterials == nil {
+		d.MissingMaterials = []string{}
+	}
+	if d.DueAt != nil && Open(d.Status) {
+		r := cal.WorkingDaysRemaining(now, *d.DueAt)
+		d.RemainingDays = &r
+		d.Overdue = !d.Paused && !now.Before(*d.DueAt)
+	}
+	return d
+}
+
+func orEmpty[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
+}
+
+// Summary is a case in lists.
+type Summary struct {
+	ID             uuid.UUID  `json:"id"`
+	TenantCode     string     `json:"tenant_code"`
+	TrackingNo     string     `json:"tracking_no"`
+	PowerName      string     `json:"power_name"`
+	DepartmentID   uuid.UUID  `json:"department_id"`
+	Channel        string     `json:"channel"`
+	ApplicantName  string     `json:"applicant_name"`
+	Status         string     `json:"status"`
+	Paused         bool       `json:"paused"`
+	DeemedAccepted bool       `json:"deemed_accepted"`
+	GreenChannel   bool       `json:"green_channel"`
+	ProjectID      *uuid.UUID `json:"project_id"`
+	ReceivedAt     time.Time  `json:"received_at"`
+	AcceptedAt     *time.Time `json:"accepted_at"`
+	DueAt          *time.Time `json:"due_at"`
+	Overdue        bool       `json:"overdue"`
+	FeeMismatch    bool       `json:"fee_mismatch"`
+}
+
+// Filter selects cases for lists.
+type Filter struct {
+	Tenants      []uuid.UUID
+	Status       []string
+	DepartmentID uuid.UUID
+	ProjectID    uuid.UUID
+	WindowID     uuid.UUID
+	Overdue      *bool
+	Query        string
+	Limit        int
+	Offset       int
+}
+
+// List returns cases matching f (newest first) and the total.
+func (s *Service) List(ctx context.Context, scope db.Scope, f Filter, codes map[uuid.UUID]string) ([]Summary, int64, error) {
+	now := s.clock.Now()
+	var rows []Case
+	var total int64
+	err := s.db.Tx(ctx, scope, func(tx *gorm.DB) error {
+		q := tx.Model(&Case{})
+		if len(f.Tenants) > 0 {
+			q = q.Where("tenant_id IN ?", f.Tenants)
+		}
+		if len(f.Status) > 0 {
+			q = q.Where("status IN ?", f.Status)
+		}
+		if f.DepartmentID != uuid.Nil {
+			q = q.Where("department_id = ?", f.DepartmentID)
+		}
+		if f.ProjectID != uuid.Nil {
+			q = q.Where("project_id = ?", f.ProjectID)
+		}
+		if f.WindowID != uuid.Nil {
+			q = q.Where("window_id = ?", f.WindowID)
+		}
+		if f.Overdue != nil {
+			if *f.Overdue {
+				q = q.Where("status IN ('in_progress', 'pending_decision') AND NOT paused AND due_at <= ?", now)
+			} else {
+				q = q.Where("NOT (status IN ('in_progress', 'pending_decision') AND NOT paused AND due_at <= ?)", now)
+			}
+		}
+		if qs := strings.TrimSpace(f.Query); qs != "" {
+			like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`).Replace(qs) + "%"
+			q = q.Where("tracking_no LIKE ? OR power_name LIKE ? OR applicant_name LIKE ?", like, like, like)
+		}
+		if err := q.Count(&total).Error; err != nil {
+			return err
+		}
+		if f.Limit <= 0 {
+			f.Limit = 20
+		}
+		return q.Order("received_at DESC, id").Limit(f.Limit).Offset(f.Offset).Find(&rows).Error
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]Summary, len(rows))
+	for i, c := range rows {
+		out[i] = Summary{ID: c.ID, TenantCode: codes[c.TenantID], TrackingNo: c.TrackingNo, PowerName: c.PowerName, DepartmentID: c.DepartmentID,
+			Channel: c.Channel, ApplicantName: c.ApplicantName, Status: c.Status, Paused: c.Paused, DeemedAccepted: c.DeemedAccepted,
+			GreenChannel: c.GreenChannel, ProjectID: c.ProjectID, ReceivedAt: c.ReceivedAt, AcceptedAt: c.AcceptedAt, DueAt: c.DueAt,
+			FeeMismatch: c.FeeMismatch, Overdue: Open(c.Status) && c.Status != StatusSubmitted && !c.Paused && c.DueAt != nil && !now.Before(*c.DueAt)}
+	}
+	return out, total, nil
+}
+
+// Task is an active step as a handler's to-do list shows it.
+type Task struct {
+	StepID        uuid.UUID  `json:"step_id"`
+	CaseID        uuid.UUID  `json:"case_id"`
+	TrackingNo    string     `json:"tracking_no"`
+	PowerName     string     `json:"power_name"`
+	StepName      string     `json:"step_name"`
+	Node          string     `json:"node"`
+	Role          string     `json:"role"`
+	DepartmentID  *uuid.UUID `json:"department_id"`
+	ActivatedAt   *time.Time `json:"activated_at"`
+	DueAt         *time.Time `json:"due_at"`
+	CaseDueAt     *time.Time `json:"case_due_at"`
+	Paused        bool       `json:"paused"`
+	Overdue       bool       `json:"overdue"`
+	RemainingDays *int       `json:"remaining_working_days"`
+	Checkpoint    bool       `json:"checkpoint"`
+	Counts        bool       `json:"counts"`
+}
+
+// Tasks lists the active steps of a department that need one of roles, most urgent
+// first.
+func (s *Service) Tasks(ctx context.Context, scope db.Scope, departmentID uuid.UUID, roles []string) ([]Task, error) {
+	var out []Task
+	err := s.db.Tx(ctx, scope, func(tx *gorm.DB) error {
+		return tx.Table("case_steps st").
+			Select(`st.id AS step_id, st.case_id, c.tracking_no, c.power_name, st.name AS step_name, st.node, st.role,
+				st.department_id, st.activated_at, st.due_at, c.due_at AS case_due_at, c.paused, st.checkpoint, st.counts`).
+			Joins("JOIN cases c ON c.id = st.case_id").
+			Where("st.status = 'active' AND st.kind = 'task' AND st.department_id = ? AND st.role IN ? AND c.status = 'in_progress'", departmentID, roles).
+			Order("st.due_at, c.tracking_no").Limit(500).Scan(&out).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return []Task{}, nil
+	}
+	t, err := s.tenants.ByID(ctx, scope.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := s.calendars.For(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	for i := range out {
+		if out[i].DueAt != nil {
+			r := cal.WorkingDaysRemaining(now, *out[i].DueAt)
+			out[i].RemainingDays = &r
+			out[i].Overdue = !out[i].Paused && !now.Before(*out[i].DueAt)
+		}
+	}
+	return out, nil
+}
+
+// PublicEvent is a timeline entry the portal may show: no personal data, no names of
+// staff.
+type PublicEvent struct {
+	At       time.Time `json:"at"`
+	Kind     string    `json:"kind"`
+	StepName string    `json:"step_name"`
+	Note     string    `json:"note"`
+}
+
+// PublicStatus is what the portal shows for a tracking number.
+type PublicStatus struct {
+	TrackingNo string        `json:"tracking_no"`
+	PowerName  string        `json:"power_name"`
+	Status     string        `json:"status"`
+	ReceivedAt time.Time     `json:"received_at"`
+	AcceptedAt *time.Time    `json:"accepted_at"`
+	DueDate    *string       `json:"due_date"`
+	Paused     bool          `json:"paused"`
+	Timeline   []PublicEvent `json:"timeline"`
+}
+
+// PublicLookup finds a case by tracking number and the last four characters of the
+// applicant's ID. A wrong pair is the same 404 as an unknown number.
+func (s *Service) PublicLookup(ctx context.Context, tenantID uuid.UUID, trackingNo, last4 string) (*PublicStatus, error) {
+	trackingNo, last4 = strings.TrimSpace(trackingNo), strings.ToUpper(strings.TrimSpace(last4))
+	if len(last4) != 4 {
+		return nil, apperr.NotFound("casework.lookup_not_found")
+	}
+	var c Case
+	var evs []Event
+	err := s.db.Tx(ctx, db.ReadOnlyScope([]uuid.UUID{tenantID}), func(tx *gorm.DB) error {
+		if err := tx.Where("tenant_id = ? AND tracking_no = ? AND applicant_id_last4 = ?", tenantID, trackingNo, last4).First(&c).Error; err != nil {
+			return apperr.NotFound("casework.lookup_not_found")
+		}
+		return tx.Where("case_id = ? AND public", c.ID).Order("at, id").Find(&evs).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &PublicStatus{TrackingNo: c.TrackingNo, PowerName: c.PowerName, Status: c.Status, ReceivedAt: c.ReceivedAt, AcceptedAt: c.AcceptedAt, Paused: c.Paused, Timeline: []PublicEvent{}}
+	if c.DueDate != nil {
+		d := c.DueDate.String()
+		out.DueDate = &d
+	}
+	for _, e := range evs {
+		out.Timeline = append(out.Timeline, PublicEvent{At: e.At, Kind: e.Kind, StepName: e.StepName, Note: e.Note})
+	}
+	return out, nil
+}
+
+func init() {
+	apperr.Register("casework.lookup_not_found", "未找到该办件：请核对受理编号和证件号码后四位", "No such case: check the tracking number and the last four characters of the ID")
+}

@@ -1,0 +1,112 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
+)
+
+// Batch sends the queued statements of b to PostgreSQL in one round trip, after a
+// first statement that binds the scope, and hands the results to read. PostgreSQL
+// runs a pipeline up to its sync point as one implicit transaction: the scope holds
+// for every statement, and an error in any statement rolls all of them back.
+//
+// It is for hot paths (a case's detail, intake) where the round trips of an explicit
+// transaction — BEGIN, set the scope, each query, COMMIT — cost more than the work.
+// Because every statement is sent before any result is read, a write batch must not
+// depend on what read() finds: decide first, then send.
+func (d *DB) Batch(ctx context.Context, scope Scope, b *pgx.Batch, read func(br pgx.BatchResults) error) error {
+	sqlDB, err := d.gorm.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("db: batch needs the pgx driver, got %T", dc)
+		}
+		full := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+1)}
+		full.Queue(`SELECT set_config('app.tenant_id', $1, true), set_config('app.read_tenants', $2, true), set_config('app.user_id', $3, true)`,
+			optionalUUID(scope.Tenant), scope.readSetting(), optionalUUID(scope.User))
+		full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
+		br := sc.Conn().SendBatch(ctx, full)
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return err
+		}
+		var rerr error
+		if read != nil {
+			rerr = read(br)
+		}
+		cerr := br.Close()
+		if rerr != nil {
+			return rerr
+		}
+		return cerr
+	})
+}
+
+// NoRows reports whether err means a query found nothing.
+func NoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+// QueueInsert adds the INSERT GORM would run for v (a model or a slice of models) to a
+// pipeline, hooks and timestamps included.
+func (d *DB) QueueInsert(b *pgx.Batch, v any) error {
+	stmt := d.gorm.Session(&gorm.Session{DryRun: true, NewDB: true}).Create(v).Statement
+	if stmt.Error != nil {
+		return stmt.Error
+	}
+	b.Queue(stmt.SQL.String(), stmt.Vars...)
+	return nil
+}
+
+var placeholderRE = regexp.MustCompile(`\$(\d+)`)
+
+// shift renumbers the $n placeholders of a statement by offset.
+func shift(sql string, offset int) string {
+	if offset == 0 {
+		return sql
+	}
+	return placeholderRE.ReplaceAllStringFunc(sql, func(m string) string {
+		n, _ := strconv.Atoi(m[1:])
+		return "$" + strconv.Itoa(n+offset)
+	})
+}
+
+// QueueInsertsThen adds to a pipeline ONE statement that inserts every value (models or
+// slices of models, as GORM would, hooks included) as data-modifying CTEs and then runs
+// final (whose placeholders count from $1). Parents and children may go together:
+// foreign keys are checked at the end of the statement.
+func (d *DB) QueueInsertsThen(b *pgx.Batch, final string, finalArgs []any, values ...any) error {
+	var sb strings.Builder
+	var args []any
+	sb.WriteString("WITH ")
+	for i, v := range values {
+		stmt := d.gorm.Session(&gorm.Session{DryRun: true, NewDB: true}).Create(v).Statement
+		if stmt.Error != nil {
+			return stmt.Error
+		}
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		fmt.Fprintf(&sb, "ins%d AS (%s)", i, shift(stmt.SQL.String(), len(args)))
+		args = append(args, stmt.Vars...)
+	}
+	sb.WriteString(" ")
+	sb.WriteString(shift(final, len(args)))
+	args = append(args, finalArgs...)
+	b.Queue(sb.String(), args...)
+	return nil
+}

@@ -1,0 +1,262 @@
+package supervision
+
+import (
+	"context"
+	"fmt"
+	"net/smtp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
+	"gorm.io/gorm"
+
+	"sunshine/pkg/apperr"
+	"sunshine/pkg/authz"
+	"sunshine/pkg/platform/db"
+	"sunshine/pkg/platform/queue"
+	"sunshine/pkg/tenant"
+)
+
+// SMTPConfig is the email channel; empty Addr means not configured.
+type SMTPConfig struct {
+	Addr     string
+	From     string
+	Username string
+	Password string
+}
+
+// SMSSender is the SMS channel. No provider is wired in this deployment: the channel
+// reports itself as not configured rather than pretending to send.
+type SMSSender interface {
+	Send(ctx context.Context, phone, text string) error
+}
+
+// Notifier writes the in-app inbox and queues deliveries on outside channels.
+type Notifier struct {
+	db       *db.DB
+	tenants  *tenant.Registry
+	enforcer *authz.Enforcer
+	smtp     SMTPConfig
+	sms      SMSSender
+	queue    *queue.Client
+}
+
+// NewNotifier builds the notifier.
+func NewNotifier(d *db.DB, tenants *tenant.Registry, enforcer *authz.Enforcer, smtpCfg SMTPConfig, sms SMSSender, q *queue.Client) *Notifier {
+	return &Notifier{db: d, tenants: tenants, enforcer: enforcer, smtp: smtpCfg, sms: sms, queue: q}
+}
+
+// TypeEmail delivers one notification by email.
+const TypeEmail = "notify:email"
+
+// recipients: the handlers and the head of the card's department, and the tenant's
+// supervisors (for red cards also the supervisors above the tenant).
+func (n *Notifier) recipients(tx *gorm.DB, t *tenant.Tenant, dept *uuid.UUID, level string) (map[uuid.UUID][]uuid.UUID, error) {
+	out := map[uuid.UUID][]uuid.UUID{} // tenant → users
+	if dept != nil {
+		var ids []uuid.UUID
+		if err := tx.Table("users").Where("tenant_id = ? AND department_id = ? AND status = 'active'", t.ID, *dept).Pluck("id", &ids).Error; err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			for _, g := range n.enforcer.GrantsOf(id) {
+				if (g.Role == authz.CaseHandler || g.Role == authz.DeptAdmin) && g.Domain == t.Path {
+					out[t.ID] = append(out[t.ID], id)
+					break
+				}
+			}
+		}
+	}
+	for _, h := range n.enforcer.Holders(authz.Supervisor) {
+		if !h.Covers(t.Path) {
+			continue
+		}
+		if h.Domain == t.Path {
+			out[t.ID] = append(out[t.ID], h.UserID)
+		} else if level == LevelRed {
+			if up, err := n.tenants.ByCode(context.Background(), lastSegment(h.Domain)); err == nil {
+				out[up.ID] = append(out[up.ID], h.UserID)
+			}
+		}
+	}
+	return out, nil
+}
+
+func lastSegment(path string) string {
+	if i := strings.LastIndex(path, "/"); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
+
+// CardCreated notifies the people of a new card, inside the card's transaction.
+func (n *Notifier) CardCreated(tx *gorm.DB, t *tenant.Tenant, c CardRow) error {
+	who, err := n.recipients(tx, t, c.DepartmentID, c.Level)
+	if err != nil {
+		return err
+	}
+	link := "/supervision/cards/" + c.ID.String()
+	if c.CaseID != nil {
+		link = "/cases/" + c.CaseID.String()
+	}
+	return n.deliver(tx, t, who, "card."+c.Level, c.Title, c.Reason, link, "card:"+c.ID.String())
+}
+
+// deliver writes inbox entries for users (by tenant; the scope switches to each
+// tenant for its rows and back) and queues their outside deliveries.
+func (n *Notifier) deliver(tx *gorm.DB, home *tenant.Tenant, who map[uuid.UUID][]uuid.UUID, kind, title, body, link, key string) error {
+	now := time.Now().UTC()
+	for tid, users := range who {
+		if tid != home.ID {
+			if err := db.SetScope(tx, db.TenantScope(tid, uuid.Nil)); err != nil {
+				return err
+			}
+		}
+		seen := map[uuid.UUID]bool{}
+		for _, u := range users {
+			if seen[u] {
+				continue
+			}
+			seen[u] = true
+			id := uuid.Must(uuid.NewV7())
+			res := tx.Exec(`INSERT INTO notifications (id, tenant_id, user_id, kind, title, body, link, dedupe_key, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, user_id, dedupe_key) DO NOTHING`, id, tid, u, kind, title, body, link, key, now)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				continue
+			}
+			if err := n.queueDeliveries(tx, tid, id); err != nil {
+				return err
+			}
+		}
+		if tid != home.ID {
+			if err := db.SetScope(tx, db.TenantScope(home.ID, uuid.Nil)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// queueDeliveries records, per outside channel, either a pending delivery or that the
+// channel is not configured.
+func (n *Notifier) queueDeliveries(tx *gorm.DB, tenantID, notificationID uuid.UUID) error {
+	email := "pending"
+	if n.smtp.Addr == "" {
+		email = "not_configured"
+	}
+	sms := "not_configured"
+	if n.sms != nil {
+		sms = "pending"
+	}
+	for ch, st := range map[string]string{"email": email, "sms": sms} {
+		if err := tx.Exec(`INSERT INTO notification_deliveries (id, tenant_id, notification_id, channel, status) VALUES (?, ?, ?, ?, ?)`,
+			uuid.Must(uuid.NewV7()), tenantID, notificationID, ch, st).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Channels reports each channel's state for the console.
+func (n *Notifier) Channels() map[string]string {
+	out := map[string]string{"inapp": "configured", "email": "configured", "sms": "configured"}
+	if n.smtp.Addr == "" {
+		out["email"] = "not_configured"
+	}
+	if n.sms == nil {
+		out["sms"] = "not_configured"
+	}
+	return out
+}
+
+// EmailPayload is TypeEmail's payload.
+type EmailPayload struct {
+	queue.Scope
+	NotificationID uuid.UUID `json:"notification_id"`
+}
+
+// SendPendingEmails enqueues pending email deliveries (called by the sweep so that a
+// lost enqueue is retried).
+func (n *Notifier) SendPendingEmails(ctx context.Context, tenants []*tenant.Tenant) error {
+	if n.smtp.Addr == "" || n.queue == nil {
+		return nil
+	}
+	var rows []struct {
+		NotificationID uuid.UUID `gorm:"type:uuid"`
+		TenantID       uuid.UUID `gorm:"type:uuid"`
+	}
+	err := n.db.Tx(ctx, db.ReadOnlyScope(tenant.IDs(tenants)), func(tx *gorm.DB) error {
+		return tx.Raw(`SELECT notification_id, tenant_id FROM notification_deliveries WHERE channel = 'email' AND status = 'pending' LIMIT 1000`).Scan(&rows).Error
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		t, err := n.tenants.ByID(ctx, r.TenantID)
+		if err != nil {
+			continue
+		}
+		p := EmailPayload{Scope: queue.Scope{TenantID: t.ID, TenantCode: t.Code}, NotificationID: r.NotificationID}
+		_ = n.queue.Enqueue(ctx, asynq.NewTask(TypeEmail, queue.Payload(p)), t.Code, queue.Low, asynq.TaskID("email:"+r.NotificationID.String()), asynq.MaxRetry(8))
+	}
+	return nil
+}
+
+// HandleEmail sends one notification by email over SMTP and records the outcome.
+func (n *Notifier) HandleEmail(ctx context.Context, task *asynq.Task) error {
+	var p EmailPayload
+	if err := queue.Decode(task, &p); err != nil {
+		return err
+	}
+	var row struct {
+		Title  string
+		Body   string
+		Email  string
+		Status string
+	}
+	err := n.db.Tx(ctx, db.TenantScope(p.TenantID, uuid.Nil), func(tx *gorm.DB) error {
+		return tx.Raw(`SELECT n.title, n.body, u.email, d.status FROM notifications n JOIN users u ON u.id = n.user_id
+			JOIN notification_deliveries d ON d.notification_id = n.id AND d.channel = 'email' WHERE n.id = ?`, p.NotificationID).Scan(&row).Error
+	})
+	if err != nil {
+		return err
+	}
+	if row.Status != "pending" {
+		return nil
+	}
+	status, detail := "sent", ""
+	switch {
+	case row.Email == "":
+		status = "no_address"
+	default:
+		msg := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: =?UTF-8?B?%s?=\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n%s\r\n",
+			n.smtp.From, row.Email, b64(row.Title), row.Body)
+		var auth smtp.Auth
+		if n.smtp.Username != "" {
+			host := n.smtp.Addr
+			if i := strings.LastIndex(host, ":"); i > 0 {
+				host = host[:i]
+			}
+			auth = smtp.PlainAuth("", n.smtp.Username, n.smtp.Password, host)
+		}
+		if err := smtp.SendMail(n.smtp.Addr, auth, n.smtp.From, []string{row.Email}, []byte(msg)); err != nil {
+			// Stays pending with the error recorded; Asynq retries with backoff.
+			status, detail = "pending", err.Error()
+		}
+	}
+	err = n.db.Tx(ctx, db.TenantScope(p.TenantID, uuid.Nil), func(tx *gorm.DB) error {
+		return tx.Exec(`UPDATE notification_deliveries SET status = ?, detail = ?, attempts = attempts + 1, updated_at = now()
+			WHERE notification_id = ? AND channel = 'email'`, status, detail, p.NotificationID).Error
+	})
+	if err != nil {
+		return err
+	}
+	if status == "pending" {
+		return apperr.New(apperr.KindUnavailable, "unavailable", apperr.Params{"dependency": "smtp: " + detail})
+	}
+	return nil
+}

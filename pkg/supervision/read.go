@@ -1,0 +1,354 @@
+package supervision
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"sunshine/pkg/apperr"
+	"sunshine/pkg/calendar"
+	"sunshine/pkg/platform/db"
+)
+
+// CardFilter selects cards.
+type CardFilter struct {
+	Tenants      []uuid.UUID
+	Level        string
+	Status       string
+	Rule         string
+	DepartmentID uuid.UUID
+	CaseID       uuid.UUID
+	Limit        int
+	Offset       int
+}
+
+// Cards lists cards, newest first, with the total.
+func (s *Service) Cards(ctx context.Context, f CardFilter) ([]CardRow, int64, error) {
+	var out []CardRow
+	var total int64
+	err := s.db.Tx(ctx, db.ReadOnlyScope(f.Tenants), func(tx *gorm.DB) error {
+		q := tx.Model(&CardRow{}).Where("tenant_id IN ?", f.Tenants)
+		if f.Level != "" {
+			q = q.Where("level = ?", f.Level)
+		}
+		if f.Status != "" {
+			if f.Status == "open" {
+				q = q.Where("status IN ('active', 'appealed')")
+			} else {
+				q = q.Where("status = ?", f.Status)
+			}
+		}
+		if f.Rule != "" {
+			q = q.Where("rule = ?", f.Rule)
+		}
+		if f.DepartmentID != uuid.Nil {
+			q = q.Where("department_id = ?", f.DepartmentID)
+		}
+		if f.CaseID != uuid.Nil {
+			q = q.Where("case_id = ?", f.CaseID)
+		}
+		if err := q.Count(&total).Error; err != nil {
+			return err
+		}
+		if f.Limit <= 0 {
+			f.Limit = 50
+		}
+		return q.Order("created_at DESC, id").Limit(f.Limit).Offset(f.Offset).Find(&out).Error
+	})
+	if out == nil {
+		out = []CardRow{}
+	}
+	return out, total, err
+}
+
+// Card returns one card within the read scope.
+func (s *Service) Card(ctx context.Context, read []uuid.UUID, id uuid.UUID) (*CardRow, error) {
+	c, _, err := s.cardIn(ctx, read, id)
+	return c, err
+}
+
+// Counts are open cards by level.
+type Counts struct {
+	Reminder int `json:"reminder"`
+	Yellow   int `json:"yellow"`
+	Red      int `json:"red"`
+	Appealed int `json:"appealed"`
+	Total    int `json:"total"`
+}
+
+func (c *Counts) add(level, status string, n int) {
+	switch level {
+	case LevelReminder:
+		c.Reminder += n
+	case LevelYellow:
+		c.Yellow += n
+	case LevelRed:
+		c.Red += n
+	}
+	if status == StatusAppealed {
+		c.Appealed += n
+	}
+	c.Total += n
+}
+
+// TenantCounts are one tenant's open cards.
+type TenantCounts struct {
+	TenantID uuid.UUID `json:"-"`
+	Code     string    `json:"code"`
+	Name     string    `json:"name"`
+	Counts   Counts    `json:"counts"`
+	// OverdueCases is the number of open cases past their due date now.
+	OverdueCases int `json:"overdue_cases"`
+}
+
+// DepartmentCounts are one department's open cards.
+type DepartmentCounts struct {
+	TenantCode   string    `json:"tenant_code"`
+	DepartmentID uuid.UUID `json:"department_id"`
+	Name         string    `json:"name"`
+	Counts       Counts    `json:"counts"`
+}
+
+// TrendPoint is the cards created on one day.
+type TrendPoint struct {
+	Date     string `json:"date"`
+	Reminder int    `json:"reminder"`
+	Yellow   int    `json:"yellow"`
+	Red      int    `json:"red"`
+}
+
+// Overview is what the dashboards show.
+type Overview struct {
+	Tenants     []TenantCounts     `json:"tenants"`
+	Departments []DepartmentCounts `json:"departments"`
+	ByRule      map[string]int     `json:"by_rule"`
+	Totals      Counts             `json:"totals"`
+	Oldest      []CardRow          `json:"oldest"`
+	Trend       []TrendPoint       `json:"trend"`
+	GeneratedAt time.Time          `json:"generated_at"`
+}
+
+// Overview aggregates the open cards of tenants (a city caller's every county, a
+// county caller's own), optionally of one department, with a 30-day trend.
+func (s *Service) Overview(ctx context.Context, tenants []TenantRef, department uuid.UUID) (*Overview, error) {
+	now := s.clock.Now()
+	ids := make([]uuid.UUID, len(tenants))
+	byID := map[uuid.UUID]*TenantCounts{}
+	out := &Overview{ByRule: map[string]int{}, GeneratedAt: now}
+	for i, t := range tenants {
+		ids[i] = t.ID
+		out.Tenants = append(out.Tenants, TenantCounts{TenantID: t.ID, Code: t.Code, Name: t.Name})
+	}
+	for i := range out.Tenants {
+		byID[out.Tenants[i].TenantID] = &out.Tenants[i]
+	}
+	err := s.db.Tx(ctx, db.ReadOnlyScope(ids), func(tx *gorm.DB) error {
+		deptFilter := func(q *gorm.DB) *gorm.DB {
+			if department != uuid.Nil {
+				return q.Where("department_id = ?", department)
+			}
+			return q
+		}
+		var rows []struct {
+			TenantID     uuid.UUID  `gorm:"type:uuid"`
+			DepartmentID *uuid.UUID `gorm:"type:uuid"`
+			Level        string
+			Rule         string
+			Status       string
+			N            int
+		}
+		q := deptFilter(tx.Table("supervision_cards").Select("tenant_id, department_id, level, rule, status, count(*) AS n").
+			Where("tenant_id IN ? AND status IN ('active', 'appealed')", ids)).Group("tenant_id, department_id, level, rule, status")
+		if err := q.Scan(&rows).Error; err != nil {
+			return err
+		}
+		depts := map[uuid.UUID]*DepartmentCounts{}
+		var deptIDs []uuid.UUID
+		for _, r := range rows {
+			if t := byID[r.TenantID]; t != nil {
+				t.Counts.add(r.Level, r.Status, r.N)
+			}
+			out.Totals.add(r.Level, r.Status, r.N)
+			out.ByRule[r.Rule] += r.N
+			if r.DepartmentID != nil {
+				d, ok := depts[*r.DepartmentID]
+				if !ok {
+					code := ""
+					if t := byID[r.TenantID]; t != nil {
+						code = t.Code
+					}
+					d = &DepartmentCounts{TenantCode: code, DepartmentID: *r.DepartmentID}
+					depts[*r.DepartmentID] = d
+					deptIDs = append(deptIDs, *r.DepartmentID)
+				}
+				d.Counts.add(r.Level, r.Status, r.N)
+			}
+		}
+		if len(deptIDs) > 0 {
+			var names []struct {
+				ID   uuid.UUID `gorm:"type:uuid"`
+				Name string
+			}
+			if err := tx.Table("departments").Select("id, name").Where("id IN ?", deptIDs).Scan(&names).Error; err != nil {
+				return err
+			}
+			for _, n := range names {
+				if d := depts[n.ID]; d != nil {
+					d.Name = n.Name
+				}
+			}
+		}
+		for _, id := range deptIDs {
+			out.Departments = append(out.Departments, *depts[id])
+		}
+		var overdue []struct {
+			TenantID uuid.UUID `gorm:"type:uuid"`
+			N        int
+		}
+		if err := deptFilter(tx.Table("cases").Select("tenant_id, count(*) AS n").
+			Where("tenant_id IN ? AND status IN ('in_progress', 'pending_decision') AND NOT paused AND due_at <= ?", ids, now)).
+			Group("tenant_id").Scan(&overdue).Error; err != nil {
+			return err
+		}
+		for _, o := range overdue {
+			if t := byID[o.TenantID]; t != nil {
+				t.OverdueCases = o.N
+			}
+		}
+		if err := deptFilter(tx.Where("tenant_id IN ? AND status IN ('active', 'appealed')", ids)).Order("created_at, id").Limit(10).Find(&out.Oldest).Error; err != nil {
+			return err
+		}
+		from := calendar.DateOf(now).AddDays(-29)
+		var trend []struct {
+			Day   time.Time
+			Level string
+			N     int
+		}
+		if err := deptFilter(tx.Table("supervision_cards").
+			Select("date_trunc('day', created_at AT TIME ZONE 'Asia/Shanghai') AS day, level, count(*) AS n").
+			Where("tenant_id IN ? AND created_at >= ?", ids, from.Start())).Group("day, level").Scan(&trend).Error; err != nil {
+			return err
+		}
+		points := map[string]*TrendPoint{}
+		for d := from; !d.After(calendar.DateOf(now)); d = d.AddDays(1) {
+			p := &TrendPoint{Date: d.String()}
+			points[p.Date] = p
+			out.Trend = append(out.Trend, TrendPoint{})
+		}
+		for _, r := range trend {
+			p := points[calendar.NewDate(r.Day.Year(), r.Day.Month(), r.Day.Day()).String()]
+			if p == nil {
+				continue
+			}
+			switch r.Level {
+			case LevelReminder:
+				p.Reminder += r.N
+			case LevelYellow:
+				p.Yellow += r.N
+			case LevelRed:
+				p.Red += r.N
+			}
+		}
+		i := 0
+		for d := from; !d.After(calendar.DateOf(now)); d = d.AddDays(1) {
+			out.Trend[i] = *points[d.String()]
+			i++
+		}
+		return nil
+	})
+	if out.Oldest == nil {
+		out.Oldest = []CardRow{}
+	}
+	if out.Departments == nil {
+		out.Departments = []DepartmentCounts{}
+	}
+	return out, err
+}
+
+// TenantRef names a tenant for the overview.
+type TenantRef struct {
+	ID   uuid.UUID
+	Code string
+	Name string
+}
+
+// NoticeFilter selects notices.
+type NoticeFilter struct {
+	Tenants      []uuid.UUID
+	Status       string
+	DepartmentID uuid.UUID
+}
+
+// Notices lists notices newest first.
+func (s *Service) Notices(ctx context.Context, f NoticeFilter) ([]Notice, error) {
+	var out []Notice
+	err := s.db.Tx(ctx, db.ReadOnlyScope(f.Tenants), func(tx *gorm.DB) error {
+		q := tx.Where("tenant_id IN ?", f.Tenants)
+		if f.Status != "" {
+			q = q.Where("status = ?", f.Status)
+		}
+		if f.DepartmentID != uuid.Nil {
+			q = q.Where("department_id = ?", f.DepartmentID)
+		}
+		return q.Order("created_at DESC").Limit(500).Find(&out).Error
+	})
+	if out == nil {
+		out = []Notice{}
+	}
+	return out, err
+}
+
+// Inbox returns a user's notifications, newest first, and the unread count.
+func (s *Service) Inbox(ctx context.Context, tenantID, userID uuid.UUID, unreadOnly bool, limit int) ([]Notification, int64, error) {
+	var out []Notification
+	var unread int64
+	err := s.db.Tx(ctx, db.TenantScope(tenantID, userID), func(tx *gorm.DB) error {
+		if err := tx.Model(&Notification{}).Where("tenant_id = ? AND user_id = ? AND read_at IS NULL", tenantID, userID).Count(&unread).Error; err != nil {
+			return err
+		}
+		q := tx.Where("tenant_id = ? AND user_id = ?", tenantID, userID)
+		if unreadOnly {
+			q = q.Where("read_at IS NULL")
+		}
+		if limit <= 0 || limit > 200 {
+			limit = 50
+		}
+		return q.Order("created_at DESC").Limit(limit).Find(&out).Error
+	})
+	if out == nil {
+		out = []Notification{}
+	}
+	return out, unread, err
+}
+
+// MarkRead marks one (or, with id Nil, every) notification of the user read.
+func (s *Service) MarkRead(ctx context.Context, tenantID, userID, id uuid.UUID) error {
+	return s.db.Tx(ctx, db.TenantScope(tenantID, userID), func(tx *gorm.DB) error {
+		q := tx.Model(&Notification{}).Where("tenant_id = ? AND user_id = ? AND read_at IS NULL", tenantID, userID)
+		if id != uuid.Nil {
+			q = q.Where("id = ?", id)
+		}
+		res := q.Update("read_at", s.clock.Now())
+		if res.Error != nil {
+			return res.Error
+		}
+		if id != uuid.Nil && res.RowsAffected == 0 {
+			var n int64
+			tx.Model(&Notification{}).Where("id = ? AND user_id = ?", id, userID).Count(&n)
+			if n == 0 {
+				return apperr.NotFound("not_found")
+			}
+		}
+		return nil
+	})
+}
+
+// Channels reports the notification channels' state.
+func (s *Service) Channels() map[string]string {
+	if s.notifier == nil {
+		return map[string]string{"inapp": "configured", "email": "not_configured", "sms": "not_configured"}
+	}
+	return s.notifier.Channels()
+}

@@ -1,0 +1,135 @@
+package supervision
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"sunshine/pkg/calendar"
+)
+
+var sh = calendar.Location()
+
+func at(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, sh) }
+
+func clockDue(due string) CaseClock {
+	d, _ := calendar.ParseDate(due)
+	end := d.End()
+	return CaseClock{ID: uuid.New(), TrackingNo: "T1", PowerName: "P", DepartmentID: uuid.New(), Status: "in_progress", DueDate: &d, DueAt: &end}
+}
+
+func levels(cards []Card) string {
+	var out []string
+	for _, c := range cards {
+		out = append(out, c.Rule)
+	}
+	return strings.Join(out, ",")
+}
+
+// TestLadderAcrossWeekendsAndHolidays: the reminder comes at the start of the last
+// working day before the deadline, the yellow card when it passes, the red card when
+// the finish-by date (3 working days later) passes — all counted in working days.
+func TestLadderAcrossWeekendsAndHolidays(t *testing.T) {
+	cal, err := calendar.National()
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := DefaultThresholds
+	cases := []struct {
+		name   string
+		due    string
+		now    time.Time
+		rules  string
+		alarms int
+	}{
+		// Due Friday 2026-11-06: quiet on Thursday, reminder from Friday 00:00.
+		{"before the reminder", "2026-11-06", at(2026, 11, 5, 23, 59), "", 2},
+		{"reminder on the last day", "2026-11-06", at(2026, 11, 6, 0, 0), "case_reminder", 1},
+		// Overdue from Saturday 00:00; finish-by is 3 working days later: Mon, Tue, Wed.
+		{"yellow after the deadline", "2026-11-06", at(2026, 11, 7, 0, 0), "case_overdue", 1},
+		{"still yellow on Wednesday", "2026-11-06", at(2026, 11, 11, 23, 59), "case_overdue", 1},
+		{"red after the finish-by date", "2026-11-06", at(2026, 11, 12, 0, 0), "case_overdue,case_red", 0},
+		// Due Wednesday 2026-09-30, before 国庆: yellow from 10-01, finish-by counts
+		// 10-08, 10-09 and the make-up Saturday 10-10, so red only from 10-11.
+		{"holiday finish-by still yellow", "2026-09-30", at(2026, 10, 10, 12, 0), "case_overdue", 1},
+		{"holiday finish-by red", "2026-09-30", at(2026, 10, 11, 0, 0), "case_overdue,case_red", 0},
+		// Due on the make-up Saturday 2026-10-10: the reminder comes that Saturday.
+		{"reminder on a make-up Saturday", "2026-10-10", at(2026, 10, 10, 8, 0), "case_reminder", 1},
+		// Due Monday 2026-02-23? That is 春节; deadlines are working days, so take Tuesday
+		// 2026-02-24: the reminder is on the 24th itself, not during the holiday.
+		{"no reminder during 春节", "2026-02-24", at(2026, 2, 20, 10, 0), "", 2},
+	}
+	for _, tc := range cases {
+		c := clockDue(tc.due)
+		cards, alarms := Evaluate(cal, th, c, tc.now)
+		if got := levels(cards); got != tc.rules || len(alarms) != tc.alarms {
+			t.Errorf("%s: cards %q alarms %d, want %q %d", tc.name, got, len(alarms), tc.rules, tc.alarms)
+		}
+	}
+}
+
+func TestPausedAndClosedCasesAreQuiet(t *testing.T) {
+	cal, _ := calendar.National()
+	c := clockDue("2026-11-06")
+	c.Paused = true
+	if cards, alarms := Evaluate(cal, DefaultThresholds, c, at(2026, 11, 20, 0, 0)); len(cards)+len(alarms) != 0 {
+		t.Fatalf("a paused case: %v %v", cards, alarms)
+	}
+	c.Paused, c.Status = false, "approved"
+	if cards, alarms := Evaluate(cal, DefaultThresholds, c, at(2026, 11, 20, 0, 0)); len(cards)+len(alarms) != 0 {
+		t.Fatalf("a decided case: %v %v", cards, alarms)
+	}
+}
+
+// TestStepOverrunsWhileTheCaseIsInTime: a single step overrunning its own limit is a
+// card even though the case's deadline is far.
+func TestStepOverrunsWhileTheCaseIsInTime(t *testing.T) {
+	cal, _ := calendar.National()
+	c := clockDue("2026-12-31")
+	stepDue := at(2026, 11, 10, 0, 0)
+	c.Steps = []StepClock{{ID: uuid.New(), Name: "规划审查", Round: 2, DueAt: &stepDue, Active: true}}
+	cards, _ := Evaluate(cal, DefaultThresholds, c, at(2026, 11, 10, 0, 0))
+	if levels(cards) != "step_overrun" || !strings.HasSuffix(cards[0].Key, ":r2") {
+		t.Fatalf("%+v", cards)
+	}
+	_, alarms := Evaluate(cal, DefaultThresholds, c, at(2026, 11, 9, 12, 0))
+	found := false
+	for _, a := range alarms {
+		found = found || (a.Rule == RuleStepOverrun && a.At.Equal(stepDue))
+	}
+	if !found {
+		t.Fatalf("the step's instant must be armed: %+v", alarms)
+	}
+}
+
+func TestThresholdsFromSettingsAndLongerReminder(t *testing.T) {
+	th := ThresholdsFrom(map[string]any{"reminder_working_days": float64(3), "red_card_after_working_days": float64(5)})
+	if th.ReminderWorkingDays != 3 || th.RedAfterWorkingDays != 5 {
+		t.Fatal(th)
+	}
+	cal, _ := calendar.National()
+	// Due Monday 2026-11-09; three working days before its end starts Thursday 11-05.
+	c := clockDue("2026-11-09")
+	if cards, _ := Evaluate(cal, th, c, at(2026, 11, 4, 23, 0)); len(cards) != 0 {
+		t.Fatal("too early")
+	}
+	if cards, _ := Evaluate(cal, th, c, at(2026, 11, 5, 0, 0)); levels(cards) != "case_reminder" {
+		t.Fatal("reminder expected on Thursday")
+	}
+}
+
+func TestDeemedAndFeeCardsAndDeterministicAlarms(t *testing.T) {
+	cal, _ := calendar.National()
+	c := clockDue("2026-11-06")
+	c.DeemedAccepted, c.FeeMismatch = true, true
+	cards, alarms := Evaluate(cal, DefaultThresholds, c, at(2026, 11, 2, 9, 0))
+	if levels(cards) != "deemed_acceptance,fee_mismatch" {
+		t.Fatal(levels(cards))
+	}
+	_, again := Evaluate(cal, DefaultThresholds, c, at(2026, 11, 2, 15, 0))
+	if alarms[0].TaskID(c.ID) != again[0].TaskID(c.ID) {
+		t.Fatal("the same clock must arm the same task IDs")
+	}
+}
