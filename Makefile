@@ -59,8 +59,8 @@ e2e: build ## browser tests: playwright-core driving headless Chromium against a
 helm-test: ## helm lint/template for each level and schema rejection of bad values
 	@if [ -d charts/sunshine ]; then scripts/helm-test.sh; else echo "helm-test: no chart yet"; fi
 
-bench: binary ## performance benchmarks with same-run baselines (see docs/benchmarks.md)
-	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; else echo "bench: no benchmarks yet"; fi
+bench: binary ## performance targets against same-run baselines; report appended to docs/benchmarks.md
+	scripts/bench.sh $(BENCHFLAGS)
 
 lint: ## go vet and the console's type check
 	$(GO) vet ./...
