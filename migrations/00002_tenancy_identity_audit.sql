@@ -125,7 +125,7 @@ GRANT SELECT, INSERT, DELETE ON address_failures TO sunshine_app;
 -- clerks commit together while every event stays chained. A transaction writes all
 -- its events to one lane.
 CREATE TABLE audit_events (
-    tenant_id   uuid NOT NULL REFERENCES tenants (id),
+    tenant_id   uuid NOT NULL,
     lane        smallint NOT NULL CHECK (lane BETWEEN 0 AND 63),
     seq         bigint NOT NULL CHECK (seq > 0),
     id          uuid NOT NULL,
@@ -162,7 +162,7 @@ CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
 -- The head of each chain: the serialisation point for appends, and the witness that
 -- detects a deleted tail.
 CREATE TABLE audit_heads (
-    tenant_id uuid NOT NULL REFERENCES tenants (id),
+    tenant_id uuid NOT NULL,
     lane      smallint NOT NULL,
     seq       bigint NOT NULL,
     hash      bytea NOT NULL,

@@ -83,7 +83,7 @@ GRANT USAGE ON SEQUENCE case_tracking_seq TO sunshine_app;
 
 CREATE TABLE cases (
     id                  uuid PRIMARY KEY,
-    tenant_id           uuid NOT NULL REFERENCES tenants (id),
+    tenant_id           uuid NOT NULL,
     tracking_no         text NOT NULL,
     power_id            uuid NOT NULL,
     -- The version whose flowchart the case runs: the filed one at intake.
@@ -152,7 +152,7 @@ GRANT SELECT, INSERT, UPDATE ON cases TO sunshine_app;
 -- department; start, split, join and end are control nodes the engine passes.
 CREATE TABLE case_steps (
     id                uuid PRIMARY KEY,
-    tenant_id         uuid NOT NULL REFERENCES tenants (id),
+    tenant_id         uuid NOT NULL,
     case_id           uuid NOT NULL,
     node              text NOT NULL,
     kind              text NOT NULL CHECK (kind IN ('start', 'task', 'split', 'join', 'end')),
@@ -188,7 +188,7 @@ GRANT SELECT, INSERT, UPDATE ON case_steps TO sunshine_app;
 -- notice to the applicant) and stretches where only uncounted steps are active.
 CREATE TABLE case_pauses (
     id                    uuid PRIMARY KEY,
-    tenant_id             uuid NOT NULL REFERENCES tenants (id),
+    tenant_id             uuid NOT NULL,
     case_id               uuid NOT NULL,
     kind                  text NOT NULL CHECK (kind IN ('art45', 'uncounted')),
     reason_type           text NOT NULL DEFAULT '',
@@ -208,7 +208,7 @@ GRANT SELECT, INSERT, UPDATE ON case_pauses TO sunshine_app;
 -- Fees charged on a case, each checked against the item's fee schedule.
 CREATE TABLE case_fees (
     id           uuid PRIMARY KEY,
-    tenant_id    uuid NOT NULL REFERENCES tenants (id),
+    tenant_id    uuid NOT NULL,
     case_id      uuid NOT NULL,
     item         text NOT NULL,
     amount_fen   bigint NOT NULL CHECK (amount_fen >= 0),
@@ -224,7 +224,7 @@ GRANT SELECT, INSERT ON case_fees TO sunshine_app;
 -- The case's timeline. Public entries (no personal data) are what the portal shows.
 CREATE TABLE case_events (
     id         uuid PRIMARY KEY,
-    tenant_id  uuid NOT NULL REFERENCES tenants (id),
+    tenant_id  uuid NOT NULL,
     case_id    uuid NOT NULL,
     at         timestamptz NOT NULL,
     kind       text NOT NULL,

@@ -7,7 +7,7 @@
 
 CREATE TABLE supervision_cards (
     id              uuid PRIMARY KEY,
-    tenant_id       uuid NOT NULL REFERENCES tenants (id),
+    tenant_id       uuid NOT NULL,
     -- One card per rule and object, ever: the key makes duplicates impossible however
     -- many workers, retries or sweeps race to create it.
     dedupe_key      text NOT NULL,
@@ -82,8 +82,8 @@ CREATE TRIGGER supervision_cards_guard BEFORE UPDATE ON supervision_cards
 -- after the authorisation check); the sender's tenant is recorded.
 CREATE TABLE supervision_notices (
     id               uuid PRIMARY KEY,
-    tenant_id        uuid NOT NULL REFERENCES tenants (id),
-    sender_tenant_id uuid NOT NULL REFERENCES tenants (id),
+    tenant_id        uuid NOT NULL,
+    sender_tenant_id uuid NOT NULL,
     sender_name      text NOT NULL,
     case_id          uuid,
     card_id          uuid,
@@ -108,7 +108,7 @@ GRANT SELECT, INSERT, UPDATE ON supervision_notices TO sunshine_app;
 -- cancel those no longer wanted. Redis holds the alarms themselves; losing them loses
 -- nothing, since the sweep re-derives every due card from the cases.
 CREATE TABLE supervision_alarms (
-    tenant_id uuid NOT NULL REFERENCES tenants (id),
+    tenant_id uuid NOT NULL,
     case_id   uuid NOT NULL,
     task_id   text NOT NULL,
     queue     text NOT NULL,
@@ -121,7 +121,7 @@ GRANT SELECT, INSERT, DELETE ON supervision_alarms TO sunshine_app;
 -- The in-app inbox.
 CREATE TABLE notifications (
     id         uuid PRIMARY KEY,
-    tenant_id  uuid NOT NULL REFERENCES tenants (id),
+    tenant_id  uuid NOT NULL,
     user_id    uuid NOT NULL REFERENCES users (id),
     kind       text NOT NULL,
     title      text NOT NULL,
@@ -140,7 +140,7 @@ GRANT SELECT, INSERT, UPDATE ON notifications TO sunshine_app;
 -- channel that is not configured is recorded as such, never pretended.
 CREATE TABLE notification_deliveries (
     id              uuid PRIMARY KEY,
-    tenant_id       uuid NOT NULL REFERENCES tenants (id),
+    tenant_id       uuid NOT NULL,
     notification_id uuid NOT NULL,
     channel         text NOT NULL CHECK (channel IN ('email', 'sms')),
     status          text NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'not_configured', 'no_address')),

@@ -19,6 +19,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -33,7 +34,20 @@ func main() {
 	steps := flag.Int("steps", 1000000, "open steps in the sweep benchmark")
 	out := flag.String("out", "docs/benchmarks.md", "report file (appended with this run)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run")
+	blockprofile := flag.String("blockprofile", "", "write blocking and mutex profiles (FILE.block, FILE.mutex)")
 	flag.Parse()
+	if *blockprofile != "" {
+		runtime.SetBlockProfileRate(int(time.Millisecond))
+		runtime.SetMutexProfileFraction(1)
+		defer func() {
+			for _, name := range []string{"block", "mutex"} {
+				if f, err := os.Create(*blockprofile + "." + name); err == nil {
+					_ = pprof.Lookup(name).WriteTo(f, 0)
+					_ = f.Close()
+				}
+			}
+		}()
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
