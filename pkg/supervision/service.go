@@ -408,9 +408,11 @@ type candidateQuery struct {
 // lacking their card; and open cards whose work has finished.
 func (s *Service) candidateQueries(ctx context.Context, tenants []*tenant.Tenant) ([]candidateQuery, error) {
 	now := s.clock.Now()
-	// Per tenant, the latest due date whose reminder instant has come.
+	// Per tenant, the latest due date whose reminder instant has come; the latest of
+	// them bounds the index range scan, the per-tenant one filters.
 	var cutoffs []string
 	var args []any
+	var latest calendar.Date
 	for _, t := range tenants {
 		th, cal, err := s.thresholds(ctx, t)
 		if err != nil {
@@ -425,19 +427,22 @@ func (s *Service) candidateQueries(ctx context.Context, tenants []*tenant.Tenant
 		}
 		cutoffs = append(cutoffs, "(?::uuid, ?::date)")
 		args = append(args, t.ID, cut.String())
+		if cut.After(latest) {
+			latest = cut
+		}
 	}
 	if len(cutoffs) == 0 {
 		return nil, nil
 	}
 	return []candidateQuery{
 		{"cases due (reminder, yellow, red)", `SELECT c.id, c.tenant_id FROM cases c JOIN (VALUES ` + strings.Join(cutoffs, ",") + `) v(tenant_id, cutoff) ON v.tenant_id = c.tenant_id
-			WHERE c.status IN ('in_progress', 'pending_decision') AND NOT c.paused AND c.due_date <= v.cutoff
+			WHERE c.status IN ('in_progress', 'pending_decision') AND NOT c.paused AND c.due_date <= ?::date AND c.due_date <= v.cutoff
 			  AND (
 			    (c.due_at > ? AND NOT EXISTS (SELECT 1 FROM supervision_cards k WHERE k.tenant_id = c.tenant_id AND k.dedupe_key = 'case:' || c.id || ':reminder:' || c.due_date))
 			 OR (c.due_at <= ? AND NOT EXISTS (SELECT 1 FROM supervision_cards k WHERE k.tenant_id = c.tenant_id AND k.dedupe_key = 'case:' || c.id || ':yellow'))
 			 OR (c.due_at <= ? AND NOT EXISTS (SELECT 1 FROM supervision_cards k WHERE k.tenant_id = c.tenant_id AND k.dedupe_key = 'case:' || c.id || ':red')
 			                   AND EXISTS (SELECT 1 FROM supervision_cards k WHERE k.tenant_id = c.tenant_id AND k.dedupe_key = 'case:' || c.id || ':yellow' AND k.finish_by <= ?)))`,
-			append(args, now, now, now, now)},
+			append(append(args, latest.String()), now, now, now, now)},
 		{"steps past their limit", `SELECT DISTINCT st.case_id AS id, st.tenant_id FROM case_steps st JOIN cases c ON c.id = st.case_id
 			WHERE st.status = 'active' AND st.due_at <= ? AND NOT c.paused AND c.status = 'in_progress'
 			  AND NOT EXISTS (SELECT 1 FROM supervision_cards k WHERE k.tenant_id = st.tenant_id AND k.dedupe_key = 'step:' || st.id || ':r' || st.rounds)`,
