@@ -155,6 +155,14 @@ func TestDeriveArithmetic(t *testing.T) {
 	if got := calendar.DateOf(c.AcceptanceDueAt.Add(-time.Second)).String(); got != "2026-10-09" {
 		t.Fatalf("acceptance deadline %s, want 2026-10-09", got)
 	}
+	// Correction: the resubmission restarts the acceptance deadline from its own day
+	// (Friday 10-09 → 10-10 make-up Saturday, 10-12 … 10-15: five working days).
+	resub := at(2026, 10, 9, 16)
+	c = &Case{Status: StatusSubmitted, ReceivedAt: resub}
+	derive(cal, c, nil, nil)
+	if got := calendar.DateOf(c.AcceptanceDueAt.Add(-time.Second)).String(); got != "2026-10-15" {
+		t.Fatalf("acceptance deadline after a correction %s, want 2026-10-15", got)
+	}
 	// Delivery: 10 working days after the decision.
 	dec := at(2026, 10, 9, 10)
 	c = &Case{Status: StatusApproved, ReceivedAt: recv, DecidedAt: &dec}

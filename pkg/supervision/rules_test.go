@@ -133,3 +133,21 @@ func TestDeemedAndFeeCardsAndDeterministicAlarms(t *testing.T) {
 		t.Fatal("the same clock must arm the same task IDs")
 	}
 }
+
+// TestExtensionMovesTheLadder: once an extension moves the due date, the old deadline
+// calls for nothing and the alarms follow the new one.
+func TestExtensionMovesTheLadder(t *testing.T) {
+	cal, _ := calendar.National()
+	c := clockDue("2026-11-06")
+	now := at(2026, 11, 9, 10, 0) // past the old deadline
+	if cards, _ := Evaluate(cal, DefaultThresholds, c, now); levels(cards) != "case_overdue" {
+		t.Fatalf("before the extension: %s", levels(cards))
+	}
+	// +10 working days: 11-09 … 11-20.
+	ext := clockDue("2026-11-20")
+	ext.ID = c.ID
+	cards, alarms := Evaluate(cal, DefaultThresholds, ext, now)
+	if len(cards) != 0 || len(alarms) != 2 || !alarms[1].At.Equal(calendar.NewDate(2026, 11, 20).End()) {
+		t.Fatalf("after the extension: %v %+v", levels(cards), alarms)
+	}
+}
