@@ -8,6 +8,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -225,8 +226,14 @@ func Message(code, lang string, params Params) string {
 	if lang == "en" {
 		text = m.en
 	}
-	for k, v := range params {
-		text = strings.ReplaceAll(text, "{"+k+"}", fmt.Sprint(v))
-	}
-	return text
+	// One pass over the template: a value that itself contains "{name}" (free text
+	// typed by a user) is never substituted again.
+	return placeholder.ReplaceAllStringFunc(text, func(ph string) string {
+		if v, ok := params[ph[1:len(ph)-1]]; ok {
+			return fmt.Sprint(v)
+		}
+		return ph
+	})
 }
+
+var placeholder = regexp.MustCompile(`\{[a-z_]+\}`)

@@ -359,8 +359,29 @@ func TestReturnStep(t *testing.T) {
 	if st, _ := c.step("zjj"); st != "pending" {
 		t.Fatalf("zjj back to pending: %s", st)
 	}
-	if st, _ := c.step("zrzy"); st != "done" {
-		t.Fatalf("a branch off the path keeps its state: %s", st)
+	// review is behind the split: the case is back there, so no branch may stay
+	// active or done (sthj was still working, zrzy had finished).
+	for _, node := range []string{"zrzy", "sthj"} {
+		if st, _ := c.step(node); st != "pending" {
+			t.Fatalf("%s must wait for review again: %s", node, st)
+		}
+	}
+	if got := c.Events[len(c.Events)-1]; got.Kind != "step_returned" || got.Note != "退回至「材料审查」：图纸与申请不符" {
+		t.Fatalf("the return's timeline note in Chinese: %+v", got)
+	}
+	// The same timeline in English for a reader who asks for it; the typed reason is
+	// kept as it was written.
+	w.handler.Lang = "en"
+	r := w.handler.Do("GET", base, nil)
+	var en caseBody
+	r.JSON(t, &en)
+	if got := en.Events[len(en.Events)-1]; got.Note != "Returned to “材料审查”: 图纸与申请不符" {
+		t.Fatalf("the return's timeline note in English: %+v", got)
+	}
+	for _, e := range en.Events {
+		if e.Kind == "submitted" && e.Note != "Taken at the window" {
+			t.Fatalf("the intake note in English: %+v", e)
+		}
 	}
 }
 
@@ -534,15 +555,45 @@ func TestOnlineApplicationAndTasks(t *testing.T) {
 	// It lands in the same queue: the clerk of a window serving the department accepts it.
 	var list struct {
 		Items []struct {
-			ID      string `json:"id"`
-			Channel string `json:"channel"`
+			ID              string     `json:"id"`
+			Channel         string     `json:"channel"`
+			AcceptanceDueAt *time.Time `json:"acceptance_due_at"`
+			DueDate         *string    `json:"due_date"`
+			Remaining       *int       `json:"remaining_working_days"`
 		} `json:"items"`
 	}
 	w.clerk.Do("GET", "/api/v1/cases?status=submitted", nil).JSON(t, &list)
 	if len(list.Items) != 1 || list.Items[0].Channel != "online" {
 		t.Fatalf("queue: %+v", list)
 	}
-	w.do(t, w.clerk, "/api/v1/cases/"+list.Items[0].ID+"/accept", nil, 200)
+	// The row carries the clock that runs: 5 working days to accept, counted on the
+	// tenant's calendar (Monday 28 September: the 国庆 holiday falls inside).
+	cal, err := calendar.National()
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := list.Items[0]
+	if row.AcceptanceDueAt == nil || row.Remaining == nil || row.DueDate != nil ||
+		*row.Remaining != cal.WorkingDaysRemaining(w.env.Clock.Now(), *row.AcceptanceDueAt) || *row.Remaining < 4 {
+		t.Fatalf("the acceptance clock on the list row: %+v", row)
+	}
+	accepted := w.do(t, w.clerk, "/api/v1/cases/"+list.Items[0].ID+"/accept", nil, 200)
+	w.clerk.Do("GET", "/api/v1/cases", nil).JSON(t, &list)
+	var detail struct {
+		Remaining *int `json:"remaining_working_days"`
+		FlowEdges []struct {
+			From string `json:"from"`
+			To   string `json:"to"`
+		} `json:"flow_edges"`
+	}
+	w.clerk.Do("GET", "/api/v1/cases/"+accepted.ID, nil).JSON(t, &detail)
+	if row := list.Items[0]; row.DueDate == nil || *row.DueDate != accepted.DueDate || row.Remaining == nil || detail.Remaining == nil || *row.Remaining != *detail.Remaining {
+		t.Fatalf("the legal clock on the list row must match the case page: %+v vs %+v", row, detail)
+	}
+	// The case page gets the graph of the version the case runs.
+	if want := apitest.ParallelFlowchart().Edges; len(detail.FlowEdges) != len(want) || detail.FlowEdges[0].From != want[0].From || detail.FlowEdges[0].To != want[0].To {
+		t.Fatalf("flow edges: %+v, want %+v", detail.FlowEdges, want)
+	}
 	var tasks struct {
 		Items []struct {
 			StepName string `json:"step_name"`

@@ -103,9 +103,12 @@ func (e *engine) complete(s *Step, now time.Time, by uuid.UUID, byName, opinion 
 	return nil
 }
 
-// returnTo sends the work from an active task back to an earlier task: every node on
-// the paths between them goes back to pending and the earlier task is active again.
-// Parallel branches not on those paths keep their state.
+// returnTo sends the work from an active task back to an earlier task: every node
+// downstream of the earlier task goes back to pending and the earlier task is active
+// again. Returning behind a split therefore stops the sibling branches too (the case
+// is back at the earlier step, so no department may keep working on it, and the
+// parallel approval restarts when the split passes again); returning within one
+// branch leaves the other branches alone, as they are not downstream of the target.
 func (e *engine) returnTo(from *Step, to *Step, now time.Time) error {
 	if from.Status != StepActive {
 		return apperr.Conflict("casework.step_not_active", apperr.Params{"step": from.Name, "extra": map[string]any{"status": from.Status}})
@@ -114,12 +117,11 @@ func (e *engine) returnTo(from *Step, to *Step, now time.Time) error {
 		return apperr.Invalid("validation_failed").WithField("to_step", "casework.return_target")
 	}
 	after := e.reach(to.Node, true)
-	before := e.reach(from.Node, false)
 	if !after[from.Node] {
 		return apperr.Invalid("validation_failed").WithField("to_step", "casework.return_target")
 	}
 	for node := range after {
-		if before[node] && node != to.Node {
+		if node != to.Node {
 			s := e.steps[node]
 			s.Status, s.ActivatedAt, s.CompletedAt, s.CompletedBy, s.CompletedByName, s.Opinion = StepPending, nil, nil, nil, "", ""
 			s.DueAt, s.DueDate, s.StoppedDays = nil, nil, 0

@@ -72,20 +72,24 @@ func TestEngineRunsParallelBranchesAndJoins(t *testing.T) {
 	}
 }
 
-func TestEngineReturnResetsOnlyThePath(t *testing.T) {
+func TestEngineReturnBehindTheSplitStopsEveryBranch(t *testing.T) {
 	e := newTestEngine()
 	now := time.Now()
 	by := uuid.New()
 	e.start(now)
 	_ = e.complete(e.steps["a"], now, by, "x", "ok")
 	_ = e.complete(e.steps["c"], now, by, "x", "ok")
-	// b is active; return it to a.
+	// b is active and c is done; return b to a. The case is back at a, so neither
+	// branch may stay active or done: both wait for a to pass again.
 	if err := e.returnTo(e.steps["b"], e.steps["a"], now); err != nil {
 		t.Fatal(err)
 	}
 	st := status(e)
-	if st["a"] != StepActive || st["b"] != StepPending || st["split"] != StepPending || st["c"] != StepDone {
+	if st["a"] != StepActive || st["b"] != StepPending || st["split"] != StepPending || st["c"] != StepPending {
 		t.Fatalf("after return: %v", st)
+	}
+	if act := e.active(); len(act) != 1 || act[0].Node != "a" {
+		t.Fatalf("only a may be active after the return: %v", act)
 	}
 	if e.steps["a"].Rounds != 2 {
 		t.Fatalf("a is on its second round: %d", e.steps["a"].Rounds)
@@ -188,5 +192,33 @@ func TestStepDueMovesOnlyWithPausesWhileActive(t *testing.T) {
 	}
 	if s2.StoppedDays != 0 || s2.DueDate.String() != "2026-11-05" {
 		t.Fatalf("a step finished before the pause keeps its due: stopped %d due %s", s2.StoppedDays, s2.DueDate)
+	}
+}
+
+// TestEngineReturnWithinABranchLeavesTheOthers returns inside one branch of a
+// parallel approval: the other branch is not downstream of the target and keeps going.
+func TestEngineReturnWithinABranchLeavesTheOthers(t *testing.T) {
+	task := func(id string) catalogue.Step {
+		return catalogue.Step{ID: id, Name: id, Kind: catalogue.KindTask, Role: "case_handler", DepartmentCode: "D", TimeLimit: 2, Counts: true}
+	}
+	fc := catalogue.Flowchart{
+		Steps: []catalogue.Step{{ID: "start", Kind: catalogue.KindStart}, {ID: "split", Kind: catalogue.KindSplit},
+			task("b1"), task("b2"), task("c"), {ID: "join", Kind: catalogue.KindJoin}, {ID: "end", Kind: catalogue.KindEnd}},
+		Edges: []catalogue.Edge{{From: "start", To: "split"}, {From: "split", To: "b1"}, {From: "b1", To: "b2"}, {From: "split", To: "c"},
+			{From: "b2", To: "join"}, {From: "c", To: "join"}, {From: "join", To: "end"}},
+	}
+	e := newEngine(fc, instantiate(fc, uuid.New(), uuid.New(), map[string]uuid.UUID{"D": uuid.New()}))
+	now := time.Now()
+	by := uuid.New()
+	e.start(now)
+	_ = e.complete(e.steps["b1"], now, by, "x", "ok")
+	if err := e.returnTo(e.steps["b2"], e.steps["b1"], now); err != nil {
+		t.Fatal(err)
+	}
+	if st := status(e); st["b1"] != StepActive || st["b2"] != StepPending || st["c"] != StepActive || st["split"] != StepDone {
+		t.Fatalf("after a return within branch b: %v", st)
+	}
+	if e.steps["c"].Rounds != 1 {
+		t.Fatalf("c must not restart: round %d", e.steps["c"].Rounds)
 	}
 }

@@ -13,11 +13,15 @@
 package casework
 
 import (
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"sunshine/pkg/apperr"
 	"sunshine/pkg/calendar"
 )
 
@@ -205,6 +209,44 @@ type Event struct {
 	ActorName string    `json:"actor_name"`
 	Note      string    `json:"note"`
 	Public    bool      `json:"public"`
+	// Params are the values the note was rendered from (template "case_event.<kind>"),
+	// so a reader in another language gets the note in theirs.
+	Params EventParams `gorm:"type:jsonb" json:"params,omitempty"`
+}
+
+// EventParams are an event's note values, stored as JSON.
+type EventParams map[string]any
+
+// Value stores the params as JSON (NULL for none; an empty object for a fixed text).
+func (p EventParams) Value() (driver.Value, error) {
+	if p == nil {
+		return nil, nil
+	}
+	return json.Marshal(map[string]any(p))
+}
+
+// Scan reads the params from JSON.
+func (p *EventParams) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*p = nil
+		return nil
+	case []byte:
+		return json.Unmarshal(v, (*map[string]any)(p))
+	case string:
+		return json.Unmarshal([]byte(v), (*map[string]any)(p))
+	}
+	return fmt.Errorf("casework: cannot scan %T into EventParams", src)
+}
+
+// Localize renders the note in lang from its params; events written without params
+// keep their stored note.
+func (e *Event) Localize(lang string) {
+	code := "case_event." + e.Kind
+	if e.Params == nil || !apperr.Registered(code) {
+		return
+	}
+	e.Note = apperr.Message(code, lang, apperr.Params(e.Params))
 }
 
 // TableName maps Event to its table.

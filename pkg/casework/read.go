@@ -14,6 +14,7 @@ import (
 
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/catalogue"
 	"sunshine/pkg/idcheck"
 	"sunshine/pkg/platform/db"
 	"sunshine/pkg/tenant"
@@ -61,6 +62,9 @@ type Detail struct {
 	Events              []Event      `json:"events"`
 	DeadlineExplanation *Explanation `json:"deadline_explanation"`
 	MissingMaterials    []string     `json:"missing_materials"`
+	// FlowEdges are the edges of the flowchart the case runs (its filed version's),
+	// so the case page draws the real graph with the step rows as its nodes.
+	FlowEdges []catalogue.Edge `json:"flow_edges"`
 }
 
 func maskedApplicant(c *Case) Applicant {
@@ -123,7 +127,11 @@ func (s *Service) Get(ctx context.Context, scope db.Scope, id uuid.UUID) (*Detai
 	if err != nil {
 		return nil, err
 	}
-	return s.detail(cal, t, c, steps, pauses, fees, events), nil
+	ver, err := s.version(ctx, scope, c.VersionID)
+	if err != nil {
+		return nil, err
+	}
+	return s.detail(cal, t, c, ver.Flowchart.Edges, steps, pauses, fees, events), nil
 }
 
 // caseWithChildren is a case row with its children aggregated as JSON.
@@ -136,8 +144,8 @@ type caseWithChildren struct {
 }
 
 // detail assembles what the case page shows from the case's rows.
-func (s *Service) detail(cal *calendar.Calendar, t *tenant.Tenant, c *Case, steps []Step, pauses []Pause, fees []Fee, events []Event) *Detail {
-	d := &Detail{Case: *c, Steps: orEmpty(steps), Pauses: orEmpty(pauses), Fees: orEmpty(fees), Events: orEmpty(events)}
+func (s *Service) detail(cal *calendar.Calendar, t *tenant.Tenant, c *Case, edges []catalogue.Edge, steps []Step, pauses []Pause, fees []Fee, events []Event) *Detail {
+	d := &Detail{Case: *c, FlowEdges: orEmpty(edges), Steps: orEmpty(steps), Pauses: orEmpty(pauses), Fees: orEmpty(fees), Events: orEmpty(events)}
 	now := s.clock.Now()
 	d.TenantCode = t.Code
 	d.Applicant = maskedApplicant(&d.Case)
@@ -180,6 +188,14 @@ type Summary struct {
 	DueAt          *time.Time `json:"due_at"`
 	Overdue        bool       `json:"overdue"`
 	FeeMismatch    bool       `json:"fee_mismatch"`
+	// DueDate is the legal deadline's working day; AcceptanceDueAt the instant by
+	// which a submitted case must be accepted or refused (5 working days).
+	DueDate         *calendar.Date `json:"due_date"`
+	AcceptanceDueAt *time.Time     `json:"acceptance_due_at"`
+	// RemainingDays counts the working days left on the clock that runs now (the
+	// acceptance clock while submitted, the legal one after), in the case's own
+	// tenant calendar; negative once overdue, null when no clock runs.
+	RemainingDays *int `json:"remaining_working_days"`
 }
 
 // Filter selects cases for lists.
@@ -240,13 +256,42 @@ func (s *Service) List(ctx context.Context, scope db.Scope, f Filter, codes map[
 		return nil, 0, err
 	}
 	out := make([]Summary, len(rows))
+	cals := map[uuid.UUID]*calendar.Calendar{}
 	for i, c := range rows {
 		out[i] = Summary{ID: c.ID, TenantCode: codes[c.TenantID], TrackingNo: c.TrackingNo, PowerName: c.PowerName, DepartmentID: c.DepartmentID,
 			Channel: c.Channel, ApplicantName: c.ApplicantName, Status: c.Status, Paused: c.Paused, DeemedAccepted: c.DeemedAccepted,
 			GreenChannel: c.GreenChannel, ProjectID: c.ProjectID, ReceivedAt: c.ReceivedAt, AcceptedAt: c.AcceptedAt, DueAt: c.DueAt,
-			FeeMismatch: c.FeeMismatch, Overdue: Open(c.Status) && c.Status != StatusSubmitted && !c.Paused && c.DueAt != nil && !now.Before(*c.DueAt)}
+			FeeMismatch: c.FeeMismatch, Overdue: Open(c.Status) && c.Status != StatusSubmitted && !c.Paused && c.DueAt != nil && !now.Before(*c.DueAt),
+			DueDate: c.DueDate, AcceptanceDueAt: c.AcceptanceDueAt}
+		running := c.DueAt
+		if c.Status == StatusSubmitted {
+			running = c.AcceptanceDueAt
+		}
+		if running == nil || !Open(c.Status) {
+			continue
+		}
+		cal, ok := cals[c.TenantID]
+		if !ok {
+			cal, err = s.tenantCalendar(ctx, c.TenantID)
+			if err != nil {
+				return nil, 0, err
+			}
+			cals[c.TenantID] = cal
+		}
+		r := cal.WorkingDaysRemaining(now, *running)
+		out[i].RemainingDays = &r
 	}
 	return out, total, nil
+}
+
+// tenantCalendar is the working calendar of a tenant by ID (national days plus its
+// local ones).
+func (s *Service) tenantCalendar(ctx context.Context, id uuid.UUID) (*calendar.Calendar, error) {
+	t, err := s.tenants.ByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.calendars.For(ctx, t)
 }
 
 // Task is an active step as a handler's to-do list shows it.
@@ -287,11 +332,7 @@ func (s *Service) Tasks(ctx context.Context, scope db.Scope, departmentID uuid.U
 	if len(out) == 0 {
 		return []Task{}, nil
 	}
-	t, err := s.tenants.ByID(ctx, scope.Tenant)
-	if err != nil {
-		return nil, err
-	}
-	cal, err := s.calendars.For(ctx, t)
+	cal, err := s.tenantCalendar(ctx, scope.Tenant)
 	if err != nil {
 		return nil, err
 	}
@@ -313,6 +354,23 @@ type PublicEvent struct {
 	Kind     string    `json:"kind"`
 	StepName string    `json:"step_name"`
 	Note     string    `json:"note"`
+	params   EventParams
+}
+
+// Localize renders the timeline notes in lang.
+func (p *PublicStatus) Localize(lang string) {
+	for i := range p.Timeline {
+		e := Event{Kind: p.Timeline[i].Kind, Note: p.Timeline[i].Note, Params: p.Timeline[i].params}
+		e.Localize(lang)
+		p.Timeline[i].Note = e.Note
+	}
+}
+
+// Localize renders the timeline notes in lang.
+func (d *Detail) Localize(lang string) {
+	for i := range d.Events {
+		d.Events[i].Localize(lang)
+	}
 }
 
 // PublicStatus is what the portal shows for a tracking number.
@@ -351,7 +409,7 @@ func (s *Service) PublicLookup(ctx context.Context, tenantID uuid.UUID, tracking
 		out.DueDate = &d
 	}
 	for _, e := range evs {
-		out.Timeline = append(out.Timeline, PublicEvent{At: e.At, Kind: e.Kind, StepName: e.StepName, Note: e.Note})
+		out.Timeline = append(out.Timeline, PublicEvent{At: e.At, Kind: e.Kind, StepName: e.StepName, Note: e.Note, params: e.Params})
 	}
 	return out, nil
 }

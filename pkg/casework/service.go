@@ -112,7 +112,7 @@ func validateApplicant(v *apperr.Fields, in *ApplicantInput) string {
 		id := idcheck.NormalizeResidentID(in.IDNumber)
 		if v.Required("applicant.id_number", id) {
 			if err := idcheck.ResidentID(id); err != nil {
-				v.Add("applicant.id_number", "casework.id_number_invalid", apperr.Params{"reason": reasonCode(err)})
+				v.Add("applicant.id_number", "casework.id_number_invalid", idReason(err))
 			}
 		}
 		return id
@@ -120,7 +120,7 @@ func validateApplicant(v *apperr.Fields, in *ApplicantInput) string {
 		code := idcheck.NormalizeCreditCode(in.CreditCode)
 		if v.Required("applicant.credit_code", code) {
 			if err := idcheck.CreditCode(code); err != nil {
-				v.Add("applicant.credit_code", "casework.credit_code_invalid", apperr.Params{"reason": reasonCode(err)})
+				v.Add("applicant.credit_code", "casework.credit_code_invalid", idReason(err))
 			}
 		}
 		return code
@@ -272,9 +272,9 @@ func (s *Service) Intake(ctx context.Context, a actor.Actor, t *tenant.Tenant, i
 		return nil, err
 	}
 	steps := instantiate(ver.Flowchart, t.ID, c.ID, depts)
-	evs := []Event{{Kind: "submitted", Note: channelNote(in.Channel), Public: true}}
+	evs := []Event{newEvent("submitted", "", true, apperr.Params{"channel": in.Channel, "channel_zh": channelNote(in.Channel), "channel_en": channelNoteEn(in.Channel)})}
 	if mismatch {
-		evs = append(evs, Event{Kind: "fee_mismatch", Public: false, Note: fmt.Sprintf("收费 %s，收费标准 %s", yuan(charged), yuan(expected))})
+		evs = append(evs, newEvent("fee_mismatch", "", false, apperr.Params{"charged": yuan(charged), "expected": yuan(expected)}))
 	}
 	for i := range evs {
 		evs[i].ID, evs[i].TenantID, evs[i].CaseID, evs[i].At, evs[i].ActorName = uuid.Must(uuid.NewV7()), t.ID, c.ID, now, a.Name()
@@ -313,7 +313,7 @@ func (s *Service) Intake(ctx context.Context, a actor.Actor, t *tenant.Tenant, i
 		// Supervision cards the mismatch at once (the sweep would within a minute).
 		s.notify(ctx, t, c.ID)
 	}
-	return s.detail(cal, t, c, steps, nil, fees, evs), nil
+	return s.detail(cal, t, c, ver.Flowchart.Edges, steps, nil, fees, evs), nil
 }
 
 // version returns a filed version, cached: a filed version's content never changes.
@@ -374,7 +374,14 @@ func channelNote(ch string) string {
 	return "窗口受理"
 }
 
-func yuan(fen int64) string { return fmt.Sprintf("%d.%02d 元", fen/100, fen%100) }
+func channelNoteEn(ch string) string {
+	if ch == ChannelOnline {
+		return "Online application"
+	}
+	return "Taken at the window"
+}
+
+func yuan(fen int64) string { return fmt.Sprintf("%d.%02d", fen/100, fen%100) }
 
 // checkMaterials matches the submitted materials to the item's list: unknown names are
 // field errors; the result lists every material of the item with what was provided.
@@ -650,12 +657,58 @@ func (s *Service) writeEvents(tx *gorm.DB, c *Case, a actor.Actor, now time.Time
 	return tx.Create(&evs).Error
 }
 
-func (m *mut) event(kind, step, note string, public bool) {
-	m.events = append(m.events, Event{Kind: kind, StepName: step, Note: note, Public: public})
+// event adds a timeline entry; its note is rendered from the "case_event.<kind>"
+// template (stored in Chinese, localized on read from params).
+func (m *mut) event(kind, step string, public bool, params apperr.Params) {
+	m.events = append(m.events, newEvent(kind, step, public, params))
+}
+
+func newEvent(kind, step string, public bool, params apperr.Params) Event {
+	e := Event{Kind: kind, StepName: step, Public: public}
+	if apperr.Registered("case_event." + kind) {
+		if params == nil {
+			params = apperr.Params{} // a fixed text: still rendered per language
+		}
+		e.Params = EventParams(params)
+		e.Localize("zh-CN")
+	}
+	return e
 }
 
 func illegal(c *Case, action string) error {
-	return apperr.Conflict("casework.illegal_transition", apperr.Params{"action": action, "status": c.Status, "extra": map[string]any{"status": c.Status}})
+	return apperr.Conflict("casework.illegal_transition", apperr.Params{
+		"action": action, "action_zh": actionLabels[action], "status": c.Status, "status_zh": StatusLabels[c.Status],
+		"extra": map[string]any{"status": c.Status, "action": action},
+	})
+}
+
+// StatusLabels are the Chinese names of a case's statuses (messages and exports).
+var StatusLabels = map[string]string{
+	StatusSubmitted: "已登记待受理", StatusCorrectionRequested: "待补正", StatusRefused: "不予受理",
+	StatusInProgress: "办理中", StatusPendingDecision: "待决定", StatusApproved: "准予许可",
+	StatusDenied: "不予许可", StatusDelivered: "已送达",
+}
+
+// actionLabels name the actions in the Chinese message of an illegal transition.
+var actionLabels = map[string]string{
+	"accept": "受理", "request-correction": "要求补正", "resubmit": "登记补正材料", "refuse": "不予受理",
+	"complete a step": "办结环节", "return a step": "退回环节", "pause": "暂停计时", "extend": "延长期限",
+	"decide": "作出决定", "deliver": "送达",
+}
+
+// reasonLabels are the Chinese reasons an identity number is rejected.
+var reasonLabels = map[string]string{
+	"length": "位数不对", "charset": "含有不允许的字符", "birth_date": "出生日期不存在",
+	"check_digit": "校验码不符", "invalid": "格式不正确",
+}
+
+func idReason(err error) apperr.Params {
+	code := reasonCode(err)
+	zh := reasonLabels[code]
+	if zh == "" {
+		zh = code
+	}
+	return apperr.Params{"reason": code, "reason_zh": zh}
 }
 
 // Accept starts the clock: the case and its first steps get their due dates from the
@@ -685,13 +738,13 @@ func (s *Service) accept(m *mut, at time.Time, by string, deemed bool) {
 		m.c.Status = StatusPendingDecision
 	}
 	if deemed {
-		m.event("deemed_accepted", "", "逾期未作出受理决定，自收到申请材料之日起视为受理", true)
+		m.event("deemed_accepted", "", true, nil)
 		m.data["deemed"] = true
 	} else {
-		m.event("accepted", "", "", true)
+		m.event("accepted", "", true, nil)
 	}
 	for _, st := range m.eng.active() {
-		m.event("step_started", st.Name, "", true)
+		m.event("step_started", st.Name, true, nil)
 	}
 }
 
@@ -719,7 +772,7 @@ func (s *Service) RequestCorrection(ctx context.Context, a actor.Actor, id uuid.
 			return err
 		}
 		m.c.Status, m.c.CorrectionItems, m.c.CorrectionAt, m.c.AcceptanceDueAt = StatusCorrectionRequested, clean, &m.now, nil
-		m.event("correction_requested", "", "请补正："+strings.Join(clean, "；"), true)
+		m.event("correction_requested", "", true, apperr.Params{"items": strings.Join(clean, "；")})
 		m.data["items"] = clean
 		return nil
 	})
@@ -744,7 +797,7 @@ func (s *Service) Resubmit(ctx context.Context, a actor.Actor, id uuid.UUID, mat
 			return err
 		}
 		m.c.Materials, m.c.Status, m.c.ReceivedAt = ms, StatusSubmitted, m.now
-		m.event("resubmitted", "", "申请人已补正材料", true)
+		m.event("resubmitted", "", true, nil)
 		return nil
 	})
 }
@@ -763,7 +816,7 @@ func (s *Service) Refuse(ctx context.Context, a actor.Actor, id uuid.UUID, reaso
 			return err
 		}
 		m.c.Status, m.c.RefusedReason, m.c.AcceptanceDueAt = StatusRefused, reason, nil
-		m.event("refused", "", reason, true)
+		m.event("refused", "", true, apperr.Params{"reason": reason})
 		m.data["reason"] = reason
 		return nil
 	})
@@ -824,16 +877,16 @@ func (s *Service) CompleteStep(ctx context.Context, a actor.Actor, id uuid.UUID,
 		if err := m.eng.complete(st, m.now, a.UserID, a.Name(), opinion); err != nil {
 			return err
 		}
-		m.event("step_done", st.Name, opinion, true)
+		m.event("step_done", st.Name, true, apperr.Params{"opinion": opinion})
 		m.data["step"], m.data["node"] = st.Name, st.Node
 		for _, next := range m.eng.active() {
 			if next.ActivatedAt != nil && next.ActivatedAt.Equal(m.now) && next.Node != st.Node {
-				m.event("step_started", next.Name, "", true)
+				m.event("step_started", next.Name, true, nil)
 			}
 		}
 		if m.eng.finished() {
 			m.c.Status = StatusPendingDecision
-			m.event("pending_decision", "", "各环节办理完毕，待作出决定", true)
+			m.event("pending_decision", "", true, nil)
 		}
 		return nil
 	})
@@ -870,7 +923,7 @@ func (s *Service) ReturnStep(ctx context.Context, a actor.Actor, id uuid.UUID, s
 		if err := m.eng.returnTo(from, to, m.now); err != nil {
 			return err
 		}
-		m.event("step_returned", from.Name, "退回至「"+to.Name+"」："+reason, true)
+		m.event("step_returned", from.Name, true, apperr.Params{"to": to.Name, "reason": reason})
 		m.data["from"], m.data["to"], m.data["reason"] = from.Node, to.Node, reason
 		return nil
 	})
@@ -922,7 +975,7 @@ func (s *Service) Pause(ctx context.Context, a actor.Actor, id uuid.UUID, in Pau
 			ReasonType: in.ReasonType, Notice: strings.TrimSpace(in.Notice), ExpectedWorkingDays: in.ExpectedWorkingDays,
 			StartedAt: m.now, StartedByName: a.Name()})
 		m.c.Paused, m.c.ClockStoppedAt = true, &m.now
-		m.event("paused", "", pauseLabel(in.ReasonType)+"，暂停计时（预计 "+fmt.Sprint(in.ExpectedWorkingDays)+" 个工作日）", true)
+		m.event("paused", "", true, apperr.Params{"reason_type": in.ReasonType, "reason_zh": pauseLabel(in.ReasonType), "reason_en": strings.ReplaceAll(in.ReasonType, "_", " "), "days": in.ExpectedWorkingDays})
 		m.data["reason_type"], m.data["expected_working_days"] = in.ReasonType, in.ExpectedWorkingDays
 		return nil
 	})
@@ -945,7 +998,7 @@ func (s *Service) Resume(ctx context.Context, a actor.Actor, id uuid.UUID) (*Det
 			}
 		}
 		m.c.Paused, m.c.ClockStoppedAt = false, nil
-		m.event("resumed", "", "恢复计时", true)
+		m.event("resumed", "", true, nil)
 		return nil
 	})
 }
@@ -984,7 +1037,7 @@ func (s *Service) Extend(ctx context.Context, a actor.Actor, id uuid.UUID, reaso
 			return apperr.Conflict("casework.no_extension")
 		}
 		m.c.ExtensionDays, m.c.ExtensionReason = days, reason
-		m.event("extended", "", fmt.Sprintf("经批准延长 %d 个工作日：%s", days, reason), true)
+		m.event("extended", "", true, apperr.Params{"days": days, "reason": reason})
 		m.data["days"], m.data["reason"] = days, reason
 		return nil
 	})
@@ -1025,10 +1078,10 @@ func (s *Service) Decide(ctx context.Context, a actor.Actor, id uuid.UUID, in De
 		m.c.Decision, m.c.DecisionReason, m.c.CertificateNo, m.c.DecidedAt = in.Result, strings.TrimSpace(in.Reason), strings.TrimSpace(in.CertificateNo), &m.now
 		if in.Result == "approve" {
 			m.c.Status = StatusApproved
-			m.event("approved", "", "准予许可，证书编号 "+m.c.CertificateNo, true)
+			m.event("approved", "", true, apperr.Params{"certificate_no": m.c.CertificateNo})
 		} else {
 			m.c.Status = StatusDenied
-			m.event("denied", "", "不予许可："+m.c.DecisionReason, true)
+			m.event("denied", "", true, apperr.Params{"reason": m.c.DecisionReason})
 		}
 		m.data["result"] = in.Result
 		return nil
@@ -1042,7 +1095,7 @@ func (s *Service) Deliver(ctx context.Context, a actor.Actor, id uuid.UUID) (*De
 			return illegal(m.c, "deliver")
 		}
 		m.c.Status, m.c.DeliveredAt = StatusDelivered, &m.now
-		m.event("delivered", "", "决定已送达", true)
+		m.event("delivered", "", true, nil)
 		return nil
 	})
 }
@@ -1057,8 +1110,28 @@ func pauseLabel(reason string) string {
 }
 
 func init() {
-	apperr.Register("casework.id_number_invalid", "身份证号码无效（{reason}）", "Invalid resident ID number ({reason})")
-	apperr.Register("casework.credit_code_invalid", "统一社会信用代码无效（{reason}）", "Invalid unified social credit code ({reason})")
+	// Timeline notes (case_event.<kind>), rendered in the reader's language.
+	for kind, m := range map[string][2]string{
+		"submitted":            {"{channel_zh}", "{channel_en}"},
+		"fee_mismatch":         {"收费 {charged} 元，收费标准 {expected} 元", "Charged {charged} yuan; the standard is {expected} yuan"},
+		"deemed_accepted":      {"逾期未作出受理决定，自收到申请材料之日起视为受理", "No acceptance decision in time: accepted by law from the day the materials were received"},
+		"correction_requested": {"请补正：{items}", "Please supply: {items}"},
+		"resubmitted":          {"申请人已补正材料", "The applicant supplied the missing materials"},
+		"refused":              {"{reason}", "{reason}"},
+		"step_done":            {"{opinion}", "{opinion}"},
+		"pending_decision":     {"各环节办理完毕，待作出决定", "All steps are done; awaiting the decision"},
+		"step_returned":        {"退回至「{to}」：{reason}", "Returned to “{to}”: {reason}"},
+		"paused":               {"{reason_zh}，暂停计时（预计 {days} 个工作日）", "Clock paused for {reason_en} (about {days} working days)"},
+		"resumed":              {"恢复计时", "Clock resumed"},
+		"extended":             {"经批准延长 {days} 个工作日：{reason}", "Extended by {days} working days with approval: {reason}"},
+		"approved":             {"准予许可，证书编号 {certificate_no}", "Approved; certificate no. {certificate_no}"},
+		"denied":               {"不予许可：{reason}", "Denied: {reason}"},
+		"delivered":            {"决定已送达", "The decision was delivered"},
+	} {
+		apperr.Register("case_event."+kind, m[0], m[1])
+	}
+	apperr.Register("casework.id_number_invalid", "身份证号码无效（{reason_zh}）", "Invalid resident ID number ({reason})")
+	apperr.Register("casework.credit_code_invalid", "统一社会信用代码无效（{reason_zh}）", "Invalid unified social credit code ({reason})")
 	apperr.Register("casework.online_no_window", "网上申请不指定窗口", "Online applications have no window")
 	apperr.Register("casework.power_unknown", "事项不存在", "No such power item")
 	apperr.Register("casework.window_unknown", "窗口不存在", "No such window")
@@ -1069,7 +1142,7 @@ func init() {
 	apperr.Register("casework.materials_missing", "必要材料不全：{materials}，请先一次性告知补正", "Required materials missing: {materials}; request a correction first")
 	apperr.Register("casework.project_unknown", "重大项目不存在", "No such major project")
 	apperr.Register("casework.project_closed", "重大项目已办结", "The major project is completed")
-	apperr.Register("casework.illegal_transition", "办件当前状态为 {status}，不能执行「{action}」", "The case is {status}; cannot {action}")
+	apperr.Register("casework.illegal_transition", "办件当前状态为「{status_zh}」，不能{action_zh}", "The case is {status}; cannot {action}")
 	apperr.Register("casework.step_not_found", "环节不存在", "No such step")
 	apperr.Register("casework.step_not_active", "环节「{step}」不在办理中（可能已被他人办结）", "Step \"{step}\" is not active (someone may have completed it)")
 	apperr.Register("casework.not_your_step", "该环节不由您所在部门或岗位办理", "This step belongs to another department or post")

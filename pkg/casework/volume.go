@@ -101,7 +101,7 @@ func (s *Service) Volume(ctx context.Context, scope db.Scope, tenants []*tenant.
 		return nil, apperr.BadRequest("bad_query", apperr.Params{"param": "to", "reason": "the period is at most 366 days"})
 	}
 	ids := tenant.IDs(tenants)
-	ws, err := s.Windows(ctx, scope, ids)
+	ws, err := s.Windows(ctx, scope, ids, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -44,11 +44,13 @@ func (in *WindowInput) validate() error {
 // WindowWithStaff is a window and who is authorised at it.
 type WindowWithStaff struct {
 	Window
-	StaffIDs []uuid.UUID `json:"staff_ids"`
+	TenantCode string      `json:"tenant_code"`
+	StaffIDs   []uuid.UUID `json:"staff_ids"`
 }
 
-// Windows lists the windows of tenants (in scope) with their staff.
-func (s *Service) Windows(ctx context.Context, scope db.Scope, tenants []uuid.UUID) ([]WindowWithStaff, error) {
+// Windows lists the windows of tenants (in scope) with their staff; codes names the
+// tenants (a city reader's list spans several).
+func (s *Service) Windows(ctx context.Context, scope db.Scope, tenants []uuid.UUID, codes map[uuid.UUID]string) ([]WindowWithStaff, error) {
 	var ws []Window
 	var staff []struct {
 		WindowID uuid.UUID
@@ -73,7 +75,7 @@ func (s *Service) Windows(ctx context.Context, scope db.Scope, tenants []uuid.UU
 		if ids == nil {
 			ids = []uuid.UUID{}
 		}
-		out[i] = WindowWithStaff{Window: w, StaffIDs: ids}
+		out[i] = WindowWithStaff{Window: w, TenantCode: codes[w.TenantID], StaffIDs: ids}
 	}
 	return out, nil
 }

@@ -420,7 +420,7 @@ func (w *caseWorld) run(ctx context.Context) error {
 // openWindows opens the comprehensive window (综合窗口) and two department windows,
 // all staffed by the demo clerk.
 func (w *caseWorld) openWindows(ctx context.Context) error {
-	existing, err := w.svc.Windows(ctx, db.TenantScope(w.t.ID, uuid.Nil), []uuid.UUID{w.t.ID})
+	existing, err := w.svc.Windows(ctx, db.TenantScope(w.t.ID, uuid.Nil), []uuid.UUID{w.t.ID}, nil)
 	if err != nil {
 		return err
 	}

@@ -123,6 +123,7 @@ func (s *Server) caseAction(fn func(c *fiber.Ctx, a actor.Actor, id uuid.UUID) (
 		if err != nil {
 			return err
 		}
+		d.Localize(Lang(c))
 		return c.JSON(d)
 	}
 }
@@ -140,6 +141,7 @@ func (s *Server) intake(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	d.Localize(Lang(c))
 	return c.Status(fiber.StatusCreated).JSON(d)
 }
 
@@ -208,6 +210,7 @@ func (s *Server) getCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	d.Localize(Lang(c))
 	return c.JSON(d)
 }
 
@@ -237,7 +240,7 @@ func (s *Server) listWindows(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ws, err := s.Casework.Windows(c.UserContext(), scopeOf(c), tenant.IDs(ts))
+	ws, err := s.Casework.Windows(c.UserContext(), scopeOf(c), tenant.IDs(ts), codesOf(ts))
 	if err != nil {
 		return err
 	}
@@ -427,6 +430,7 @@ func (s *Server) publicCaseStatus(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	st.Localize(Lang(c))
 	return c.JSON(st)
 }
 
@@ -460,5 +464,6 @@ func (s *Server) publicApply(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	st.Localize(Lang(c))
 	return c.Status(fiber.StatusCreated).JSON(st)
 }

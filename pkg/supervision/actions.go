@@ -89,8 +89,15 @@ func required(field, v string) error {
 }
 
 func cardState(c *CardRow, action string) error {
-	return apperr.Conflict("supervision.illegal_transition", apperr.Params{"action": action, "status": c.Status, "extra": map[string]any{"status": c.Status}})
+	return apperr.Conflict("supervision.illegal_transition", apperr.Params{
+		"action": action, "action_zh": cardActionLabels[action], "status": c.Status, "status_zh": cardStatusLabels[c.Status],
+		"extra": map[string]any{"status": c.Status, "action": action},
+	})
 }
+
+var cardStatusLabels = map[string]string{StatusActive: "有效", StatusAppealed: "申诉中", StatusCancelled: "已撤销", StatusResolved: "已办结"}
+
+var cardActionLabels = map[string]string{"appeal": "申诉", "decide the appeal": "裁决申诉", "cancel": "撤销"}
 
 // Appeal is the supervised department's objection to a card, with a reason.
 func (s *Service) Appeal(ctx context.Context, a actor.Actor, read []uuid.UUID, id uuid.UUID, reason string) (*CardRow, error) {
@@ -362,7 +369,7 @@ func (s *Service) escalateNotices(ctx context.Context, tenants []*tenant.Tenant)
 }
 
 func init() {
-	apperr.Register("supervision.illegal_transition", "监察卡当前状态为 {status}，不能{action}", "The card is {status}; cannot {action}")
+	apperr.Register("supervision.illegal_transition", "监察卡当前状态为「{status_zh}」，不能{action_zh}", "The card is {status}; cannot {action}")
 	apperr.Register("supervision.not_your_card", "只有被监察的部门可以申诉", "Only the supervised department may appeal")
 	apperr.Register("supervision.not_supervisor", "只有相应层级的监察员可以执行此操作", "Only a supervisor of the right level may do this")
 	apperr.Register("supervision.case_or_card", "须且只能指定办件或监察卡之一", "Name exactly one of a case or a card")
