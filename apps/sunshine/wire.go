@@ -9,13 +9,14 @@ import (
 	console "sunshine/apps/console"
 	"sunshine/pkg/assembly"
 	"sunshine/pkg/demo"
+	"sunshine/pkg/platform/clock"
 )
 
 // wire assembles the application on the platform and, in dev mode, seeds the demo.
 func wire(ctx context.Context, p *platform) (*assembly.App, error) {
 	ap := assembly.Platform{
 		Config: p.cfg, Log: p.log, DB: p.db, AppURL: p.appURL, Redis: p.redis, Queue: p.queue,
-		Registry: p.registry, Metrics: p.metrics, Clock: p.clock,
+		Registry: p.registry, Metrics: p.metrics, Clock: p.clock, SessionClock: clock.Real{},
 	}
 	if console.Built() {
 		ap.Console = console.Files()

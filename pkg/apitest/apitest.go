@@ -93,6 +93,9 @@ type Options struct {
 	// Redis gives the application a Redis (the real TEST_REDIS_URL one, in a private
 	// logical database, or an in-process one): a queue client, alarms, the live bus.
 	Redis bool
+	// WallClockSessions runs sign-in on the wall clock while the platform clock is the
+	// fake one, as dev mode does (time travel must not sign anyone out).
+	WallClockSessions bool
 }
 
 // New starts the application on a fresh database with the demo seeded. The fake
@@ -119,6 +122,9 @@ func New(t testing.TB, opts ...Options) *Env {
 	plat := assembly.Platform{
 		Config: cfg, Log: logging.New(testWriter{t}, "error", "text", true), DB: d.DB, AppURL: d.AppURL, Registry: reg, Clock: fake,
 		Hasher: identity.TestHasher(),
+	}
+	if o.WallClockSessions {
+		plat.SessionClock = clock.Real{}
 	}
 	var flush func()
 	if o.Redis {

@@ -42,7 +42,11 @@ type Platform struct {
 	Registry *queue.Registry
 	Metrics  *metrics.Registry
 	Clock    clock.Clock
-	Console  fs.FS
+	// SessionClock times sign-in: sessions, tokens and login throttling. Nil means
+	// Clock. Dev mode keeps it on the wall clock while Clock travels, so moving the
+	// legal clocks forward does not sign everyone out.
+	SessionClock clock.Clock
+	Console      fs.FS
 	// Hasher overrides the configured argon2id cost (tests use a cheap one).
 	Hasher *identity.Hasher
 }
@@ -91,7 +95,10 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	if a.Hasher == nil {
 		a.Hasher = identity.NewHasher(cfg.Auth.Argon2MemoryKiB, cfg.Auth.Argon2Iterations, cfg.Auth.Argon2Parallelism)
 	}
-	a.Identity = identity.NewService(p.DB, a.Tenants, a.Hasher, p.Clock, identity.Config{
+	if p.SessionClock == nil {
+		p.SessionClock = p.Clock
+	}
+	a.Identity = identity.NewService(p.DB, a.Tenants, a.Hasher, p.SessionClock, identity.Config{
 		SessionTTL: cfg.Auth.SessionTTL, TokenTTL: cfg.Auth.TokenTTL, MaxFailures: cfg.Auth.MaxFailures, FailureWindow: cfg.Auth.FailureWindow,
 	})
 	if _, err := authz.SyncRolePermissions(ctx, p.DB.Gorm(ctx)); err != nil {

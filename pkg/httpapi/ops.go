@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"net/url"
 	"sort"
 	"time"
 
@@ -113,6 +114,12 @@ func (s *Server) opsTasks(c *fiber.Ctx) error {
 	if err != nil {
 		return apperr.Wrap(err, apperr.KindUnavailable, "unavailable", apperr.Params{"dependency": "redis"})
 	}
+	// The page's total is the queue's count in that state, not the page's length.
+	total := len(tasks) + (page.Page-1)*page.PageSize
+	if info, err := insp.GetQueueInfo(q); err == nil {
+		total = map[string]int{"archived": info.Archived, "retry": info.Retry, "scheduled": info.Scheduled,
+			"pending": info.Pending, "active": info.Active}[c.Query("state", "archived")]
+	}
 	out := make([]taskJSON, 0, len(tasks))
 	for _, t := range tasks {
 		tj := taskJSON{ID: t.ID, Type: t.Type, State: t.State.String(), MaxRetry: t.MaxRetry, Retried: t.Retried, LastError: t.LastErr, Payload: json.RawMessage("null")}
@@ -129,7 +136,7 @@ func (s *Server) opsTasks(c *fiber.Ctx) error {
 		}
 		out = append(out, tj)
 	}
-	return c.JSON(List[taskJSON]{Items: out, Total: len(out), Page: page.Page, PageSize: page.PageSize})
+	return c.JSON(List[taskJSON]{Items: out, Total: total, Page: page.Page, PageSize: page.PageSize})
 }
 
 func (s *Server) opsRunTask(c *fiber.Ctx) error {
@@ -137,7 +144,11 @@ func (s *Server) opsRunTask(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := insp.RunTask(c.Params("queue"), c.Params("id")); err != nil {
+	id, err := taskID(c)
+	if err != nil {
+		return err
+	}
+	if err := insp.RunTask(c.Params("queue"), id); err != nil {
 		if errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
 			return apperr.NotFound("not_found")
 		}
@@ -151,11 +162,25 @@ func (s *Server) opsDeleteTask(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := insp.DeleteTask(c.Params("queue"), c.Params("id")); err != nil {
+	id, err := taskID(c)
+	if err != nil {
+		return err
+	}
+	if err := insp.DeleteTask(c.Params("queue"), id); err != nil {
 		if errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
 			return apperr.NotFound("not_found")
 		}
 		return apperr.Wrap(err, apperr.KindConflict, "conflict")
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// taskID is the task ID from the path, percent-decoded: IDs carry colons (and may
+// carry any character), so clients escape them as one path segment.
+func taskID(c *fiber.Ctx) (string, error) {
+	id, err := url.PathUnescape(c.Params("id"))
+	if err != nil || id == "" {
+		return "", apperr.BadRequest("bad_path_param", apperr.Params{"param": "id"})
+	}
+	return id, nil
 }

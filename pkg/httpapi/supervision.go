@@ -37,7 +37,9 @@ func (s *Server) registerSupervision() {
 	s.route("GET", "/api/v1/notifications/channels", "", s.channels)
 
 	if s.Config.Dev() {
-		s.route("POST", "/api/v1/dev/time-travel", "", s.timeTravel)
+		// Only someone who may act on supervision moves the demonstration's clock.
+		s.route("GET", "/api/v1/dev/clock", authz.SupervisionRead, s.devClock)
+		s.route("POST", "/api/v1/dev/time-travel", authz.SupervisionAct, s.timeTravel)
 	}
 }
 
@@ -98,17 +100,7 @@ func (s *Server) listCards(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	codes := codesOf(ts)
-	out := make([]cardJSON, len(items))
-	for i, it := range items {
-		out[i] = cardJSON{CardRow: it, TenantCode: codes[it.TenantID]}
-	}
-	return c.JSON(List[cardJSON]{Items: out, Total: int(total), Page: page.Page, PageSize: page.PageSize})
-}
-
-type cardJSON struct {
-	supervision.CardRow
-	TenantCode string `json:"tenant_code"`
+	return c.JSON(List[supervision.CardRow]{Items: items, Total: int(total), Page: page.Page, PageSize: page.PageSize})
 }
 
 func (s *Server) getCard(c *fiber.Ctx) error {
@@ -127,18 +119,19 @@ func (s *Server) getCard(c *fiber.Ctx) error {
 	if dept != uuid.Nil && (card.DepartmentID == nil || *card.DepartmentID != dept) {
 		return apperr.NotFound("not_found")
 	}
-	return c.JSON(cardJSON{CardRow: *card, TenantCode: codesOf(ts)[card.TenantID]})
+	return c.JSON(card)
 }
 
+// cardResult answers an action on a card with the card as it now reads.
 func (s *Server) cardResult(c *fiber.Ctx, card *supervision.CardRow, err error) error {
 	if err != nil {
 		return err
 	}
-	code := ""
-	if t, err := s.Tenants.ByID(c.UserContext(), card.TenantID); err == nil {
-		code = t.Code
+	named, err := s.Supervision.Card(c.UserContext(), scopeOf(c).Read, card.ID)
+	if err != nil {
+		return err
 	}
-	return c.JSON(cardJSON{CardRow: *card, TenantCode: code})
+	return c.JSON(named)
 }
 
 func (s *Server) appealCard(c *fiber.Ctx) error {
@@ -303,10 +296,10 @@ func (s *Server) stream(c *fiber.Ctx) error {
 				if _, mine := readable[e.TenantID]; !mine {
 					continue
 				}
-				b, _ := json.Marshal(struct {
-					supervision.Event
-					Card cardJSON `json:"card"`
-				}{e, cardJSON{CardRow: e.Card, TenantCode: e.TenantCode}})
+				if e.Card.TenantCode == "" {
+					e.Card.TenantCode = e.TenantCode
+				}
+				b, _ := json.Marshal(e)
 				if !write(fmt.Sprintf("event: %s\ndata: %s\n\n", e.Type, b)) {
 					return
 				}
@@ -324,12 +317,15 @@ func (s *Server) stream(c *fiber.Ctx) error {
 
 func (s *Server) inbox(c *fiber.Ctx) error {
 	a := actorOf(c)
-	limit, _ := strconv.Atoi(c.Query("limit", "50"))
-	items, unread, err := s.Supervision.Inbox(c.UserContext(), a.TenantID, a.UserID, c.Query("unread") == "true", limit)
+	limit, err := strconv.Atoi(c.Query("limit", "50"))
+	if err != nil || limit < 1 || limit > 200 {
+		return apperr.BadRequest("bad_query", apperr.Params{"param": "limit", "reason": "an integer from 1 to 200"})
+	}
+	items, total, unread, err := s.Supervision.Inbox(c.UserContext(), a.TenantID, a.UserID, c.Query("unread") == "true", limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"items": items, "total": len(items), "unread": unread})
+	return c.JSON(fiber.Map{"items": items, "total": total, "unread": unread})
 }
 
 func (s *Server) readOne(c *fiber.Ctx) error {
@@ -354,6 +350,17 @@ func (s *Server) readAll(c *fiber.Ctx) error {
 
 func (s *Server) channels(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"channels": s.Supervision.Channels()})
+}
+
+// devClock (dev mode only) tells the console that time travel exists and how far the
+// platform clock has travelled.
+func (s *Server) devClock(c *fiber.Ctx) error {
+	offset := time.Duration(0)
+	if o, ok := s.Clock.(interface{ Get() time.Duration }); ok {
+		offset = o.Get()
+	}
+	_, movable := s.Clock.(clock.Shifter)
+	return c.JSON(fiber.Map{"now": s.Clock.Now(), "offset_hours": offset.Hours(), "movable": movable})
 }
 
 // timeTravel (dev mode only) moves the platform clock forward and runs the

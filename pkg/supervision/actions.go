@@ -202,6 +202,7 @@ func (s *Service) SendNotice(ctx context.Context, a actor.Actor, read []uuid.UUI
 	}
 	// Find the object's tenant within what the supervisor may read.
 	var tenantID uuid.UUID
+	var deptName string
 	err := s.db.Tx(ctx, db.ReadOnlyScope(read), func(tx *gorm.DB) error {
 		q := tx.Table("cases").Select("tenant_id")
 		if in.CardID != nil {
@@ -217,12 +218,23 @@ func (s *Service) SendNotice(ctx context.Context, a actor.Actor, read []uuid.UUI
 			return apperr.NotFound("not_found")
 		}
 		tenantID = ids[0]
-		var n int64
-		if err := tx.Table("departments").Where("id = ? AND tenant_id = ?", in.DepartmentID, tenantID).Count(&n).Error; err != nil {
+		var names []string
+		if err := tx.Table("departments").Where("id = ? AND tenant_id = ?", in.DepartmentID, tenantID).Pluck("name", &names).Error; err != nil {
 			return err
 		}
-		if n == 0 {
+		if len(names) == 0 {
 			return apperr.Invalid("validation_failed").WithField("department_id", "supervision.department_elsewhere")
+		}
+		deptName = names[0]
+		if in.CardID != nil && in.CaseID == nil {
+			// A notice about a case's card is about that case too.
+			var cases []uuid.UUID
+			if err := tx.Table("supervision_cards").Where("id = ? AND case_id IS NOT NULL", *in.CardID).Pluck("case_id", &cases).Error; err != nil {
+				return err
+			}
+			if len(cases) == 1 {
+				in.CaseID = &cases[0]
+			}
 		}
 		return nil
 	})
@@ -243,7 +255,10 @@ func (s *Service) SendNotice(ctx context.Context, a actor.Actor, read []uuid.UUI
 	now := s.clock.Now()
 	n := &Notice{ID: uuid.Must(uuid.NewV7()), TenantID: t.ID, SenderTenantID: a.TenantID, SenderName: a.Name(), CaseID: in.CaseID, CardID: in.CardID,
 		DepartmentID: in.DepartmentID, Text: strings.TrimSpace(in.Text), ReplyDueAt: cal.AddWorkingDays(now, in.ReplyWorkingDays).Due,
-		Status: NoticeSent, CreatedAt: now}
+		Status: NoticeSent, CreatedAt: now, DepartmentName: deptName}
+	if a.Kind == actor.KindUser {
+		n.SenderUserID = &a.UserID
+	}
 	err = s.db.Tx(ctx, db.TenantScope(t.ID, a.UserID), func(tx *gorm.DB) error {
 		if err := tx.Create(n).Error; err != nil {
 			return db.Classify(err)
@@ -260,7 +275,7 @@ func (s *Service) SendNotice(ctx context.Context, a actor.Actor, read []uuid.UUI
 				return err
 			}
 			dept := map[uuid.UUID][]uuid.UUID{t.ID: who[t.ID]}
-			if err := s.notifier.deliver(tx, t, dept, "notice", "督办单："+firstLine(n.Text), n.Text, "/supervision/notices/"+n.ID.String(), "notice:"+n.ID.String()); err != nil {
+			if err := s.notifier.deliver(tx, t, dept, "notice", "督办单："+firstLine(n.Text), n.Text, "/supervision/notices/"+n.ID.String(), "notice:"+n.ID.String(), now); err != nil {
 				return err
 			}
 		}
@@ -312,8 +327,27 @@ func (s *Service) ReplyNotice(ctx context.Context, a actor.Actor, id uuid.UUID, 
 		if err := tx.Model(&n).Updates(map[string]any{"status": NoticeReplied, "reply_text": strings.TrimSpace(text), "replied_at": now, "replied_by": a.Name()}).Error; err != nil {
 			return db.Classify(err)
 		}
-		return audit.Record(tx, a, now, audit.Event{Action: "supervision.notice_reply", ObjectType: "notice", ObjectID: id.String(),
-			Before: map[string]any{"status": before}, After: map[string]any{"status": NoticeReplied}})
+		if err := audit.Record(tx, a, now, audit.Event{Action: "supervision.notice_reply", ObjectType: "notice", ObjectID: id.String(),
+			Before: map[string]any{"status": before}, After: map[string]any{"status": NoticeReplied}}); err != nil {
+			return err
+		}
+		n.Status, n.ReplyText, n.RepliedAt, n.RepliedBy = NoticeReplied, strings.TrimSpace(text), &now, a.Name()
+		named := []Notice{n}
+		if err := nameNotices(tx, named); err != nil {
+			return err
+		}
+		n = named[0]
+		if s.notifier == nil || n.SenderUserID == nil {
+			return nil
+		}
+		// The sender learns of the reply in their inbox (in their own tenant).
+		home, err := s.tenants.ByID(ctx, a.TenantID)
+		if err != nil {
+			return err
+		}
+		who := map[uuid.UUID][]uuid.UUID{n.SenderTenantID: {*n.SenderUserID}}
+		return s.notifier.deliver(tx, home, who, "notice_reply", "督办单已回复："+firstLine(n.Text), strings.TrimSpace(text),
+			"/supervision/notices/"+n.ID.String(), "notice_reply:"+n.ID.String(), now)
 	})
 	if err != nil {
 		return nil, err

@@ -42,6 +42,11 @@ type CardRow struct {
 	CancelledBy    string     `json:"cancelled_by"`
 	ResolvedAt     *time.Time `json:"resolved_at"`
 	CreatedAt      time.Time  `json:"created_at"`
+
+	// Read-side names (not columns): the card's region and department, so a city
+	// reader's lists need no lookups per row.
+	TenantCode     string `gorm:"-" json:"tenant_code"`
+	DepartmentName string `gorm:"-" json:"department_name"`
 }
 
 // TableName maps CardRow to its table.
@@ -71,6 +76,11 @@ type Notice struct {
 	RepliedBy      string     `json:"replied_by"`
 	EscalatedAt    *time.Time `json:"escalated_at"`
 	CreatedAt      time.Time  `json:"created_at"`
+	// SenderUserID is who sent it (the reply is announced in their inbox).
+	SenderUserID *uuid.UUID `gorm:"type:uuid" json:"-"`
+
+	// DepartmentName is a read-side name (not a column).
+	DepartmentName string `gorm:"-" json:"department_name"`
 }
 
 // TableName maps Notice to its table.

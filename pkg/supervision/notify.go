@@ -91,7 +91,7 @@ func lastSegment(path string) string {
 }
 
 // CardCreated notifies the people of a new card, inside the card's transaction.
-func (n *Notifier) CardCreated(tx *gorm.DB, t *tenant.Tenant, c CardRow) error {
+func (n *Notifier) CardCreated(tx *gorm.DB, t *tenant.Tenant, c CardRow, now time.Time) error {
 	who, err := n.recipients(tx, t, c.DepartmentID, c.Level)
 	if err != nil {
 		return err
@@ -100,13 +100,13 @@ func (n *Notifier) CardCreated(tx *gorm.DB, t *tenant.Tenant, c CardRow) error {
 	if c.CaseID != nil {
 		link = "/cases/" + c.CaseID.String()
 	}
-	return n.deliver(tx, t, who, "card."+c.Level, c.Title, c.Reason, link, "card:"+c.ID.String())
+	return n.deliver(tx, t, who, "card."+c.Level, c.Title, c.Reason, link, "card:"+c.ID.String(), now)
 }
 
 // deliver writes inbox entries for users (by tenant; the scope switches to each
-// tenant for its rows and back) and queues their outside deliveries.
-func (n *Notifier) deliver(tx *gorm.DB, home *tenant.Tenant, who map[uuid.UUID][]uuid.UUID, kind, title, body, link, key string) error {
-	now := time.Now().UTC()
+// tenant for its rows and back) and queues their outside deliveries. now is the
+// platform clock's, like every other timestamp of the event that caused it.
+func (n *Notifier) deliver(tx *gorm.DB, home *tenant.Tenant, who map[uuid.UUID][]uuid.UUID, kind, title, body, link, key string, now time.Time) error {
 	for tid, users := range who {
 		if tid != home.ID {
 			if err := db.SetScope(tx, db.TenantScope(tid, uuid.Nil)); err != nil {

@@ -55,7 +55,10 @@ func (s *Service) Cards(ctx context.Context, f CardFilter) ([]CardRow, int64, er
 		if f.Limit <= 0 {
 			f.Limit = 50
 		}
-		return q.Order("created_at DESC, id").Limit(f.Limit).Offset(f.Offset).Find(&out).Error
+		if err := q.Order("created_at DESC, id").Limit(f.Limit).Offset(f.Offset).Find(&out).Error; err != nil {
+			return err
+		}
+		return s.nameCards(ctx, tx, out)
 	})
 	if out == nil {
 		out = []CardRow{}
@@ -63,10 +66,66 @@ func (s *Service) Cards(ctx context.Context, f CardFilter) ([]CardRow, int64, er
 	return out, total, err
 }
 
-// Card returns one card within the read scope.
+// Card returns one card within the read scope, with its names.
 func (s *Service) Card(ctx context.Context, read []uuid.UUID, id uuid.UUID) (*CardRow, error) {
-	c, _, err := s.cardIn(ctx, read, id)
-	return c, err
+	var c CardRow
+	err := s.db.Tx(ctx, db.ReadOnlyScope(read), func(tx *gorm.DB) error {
+		if err := tx.Where("id = ?", id).First(&c).Error; err != nil {
+			return err
+		}
+		one := []CardRow{c}
+		if err := s.nameCards(ctx, tx, one); err != nil {
+			return err
+		}
+		c = one[0]
+		return nil
+	})
+	if err != nil {
+		return nil, db.Classify(err)
+	}
+	return &c, nil
+}
+
+// nameCards fills the cards' tenant codes and department names.
+func (s *Service) nameCards(ctx context.Context, tx *gorm.DB, cards []CardRow) error {
+	var ids []uuid.UUID
+	for _, c := range cards {
+		if c.DepartmentID != nil {
+			ids = append(ids, *c.DepartmentID)
+		}
+	}
+	names, err := departmentNames(tx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range cards {
+		if t, err := s.tenants.ByID(ctx, cards[i].TenantID); err == nil {
+			cards[i].TenantCode = t.Code
+		}
+		if cards[i].DepartmentID != nil {
+			cards[i].DepartmentName = names[*cards[i].DepartmentID]
+		}
+	}
+	return nil
+}
+
+// departmentNames reads the names of departments (visible in the transaction's scope).
+func departmentNames(tx *gorm.DB, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+	out := map[uuid.UUID]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID   uuid.UUID `gorm:"type:uuid"`
+		Name string
+	}
+	if err := tx.Table("departments").Select("id, name").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out, nil
 }
 
 // Counts are open cards by level.
@@ -186,18 +245,13 @@ func (s *Service) Overview(ctx context.Context, tenants []TenantRef, department 
 				d.Counts.add(r.Level, r.Status, r.N)
 			}
 		}
-		if len(deptIDs) > 0 {
-			var names []struct {
-				ID   uuid.UUID `gorm:"type:uuid"`
-				Name string
-			}
-			if err := tx.Table("departments").Select("id, name").Where("id IN ?", deptIDs).Scan(&names).Error; err != nil {
-				return err
-			}
-			for _, n := range names {
-				if d := depts[n.ID]; d != nil {
-					d.Name = n.Name
-				}
+		names, err := departmentNames(tx, deptIDs)
+		if err != nil {
+			return err
+		}
+		for id, name := range names {
+			if d := depts[id]; d != nil {
+				d.Name = name
 			}
 		}
 		for _, id := range deptIDs {
@@ -218,6 +272,9 @@ func (s *Service) Overview(ctx context.Context, tenants []TenantRef, department 
 			}
 		}
 		if err := deptFilter(tx.Where("tenant_id IN ? AND status IN ('active', 'appealed')", ids)).Order("created_at, id").Limit(10).Find(&out.Oldest).Error; err != nil {
+			return err
+		}
+		if err := s.nameCards(ctx, tx, out.Oldest); err != nil {
 			return err
 		}
 		from := calendar.DateOf(now).AddDays(-29)
@@ -292,7 +349,10 @@ func (s *Service) Notices(ctx context.Context, f NoticeFilter) ([]Notice, error)
 		if f.DepartmentID != uuid.Nil {
 			q = q.Where("department_id = ?", f.DepartmentID)
 		}
-		return q.Order("created_at DESC").Limit(500).Find(&out).Error
+		if err := q.Order("created_at DESC").Limit(500).Find(&out).Error; err != nil {
+			return err
+		}
+		return nameNotices(tx, out)
 	})
 	if out == nil {
 		out = []Notice{}
@@ -300,13 +360,33 @@ func (s *Service) Notices(ctx context.Context, f NoticeFilter) ([]Notice, error)
 	return out, err
 }
 
+// nameNotices fills the notices' department names.
+func nameNotices(tx *gorm.DB, ns []Notice) error {
+	ids := make([]uuid.UUID, len(ns))
+	for i, n := range ns {
+		ids[i] = n.DepartmentID
+	}
+	names, err := departmentNames(tx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range ns {
+		ns[i].DepartmentName = names[ns[i].DepartmentID]
+	}
+	return nil
+}
+
 // Inbox returns a user's notifications, newest first, and the unread count.
-func (s *Service) Inbox(ctx context.Context, tenantID, userID uuid.UUID, unreadOnly bool, limit int) ([]Notification, int64, error) {
-	var out []Notification
-	var unread int64
-	err := s.db.Tx(ctx, db.TenantScope(tenantID, userID), func(tx *gorm.DB) error {
+func (s *Service) Inbox(ctx context.Context, tenantID, userID uuid.UUID, unreadOnly bool, limit int) (items []Notification, total, unread int64, err error) {
+	err = s.db.Tx(ctx, db.TenantScope(tenantID, userID), func(tx *gorm.DB) error {
 		if err := tx.Model(&Notification{}).Where("tenant_id = ? AND user_id = ? AND read_at IS NULL", tenantID, userID).Count(&unread).Error; err != nil {
 			return err
+		}
+		total = unread
+		if !unreadOnly {
+			if err := tx.Model(&Notification{}).Where("tenant_id = ? AND user_id = ?", tenantID, userID).Count(&total).Error; err != nil {
+				return err
+			}
 		}
 		q := tx.Where("tenant_id = ? AND user_id = ?", tenantID, userID)
 		if unreadOnly {
@@ -315,12 +395,12 @@ func (s *Service) Inbox(ctx context.Context, tenantID, userID uuid.UUID, unreadO
 		if limit <= 0 || limit > 200 {
 			limit = 50
 		}
-		return q.Order("created_at DESC").Limit(limit).Find(&out).Error
+		return q.Order("created_at DESC").Limit(limit).Find(&items).Error
 	})
-	if out == nil {
-		out = []Notification{}
+	if items == nil {
+		items = []Notification{}
 	}
-	return out, unread, err
+	return items, total, unread, err
 }
 
 // MarkRead marks one (or, with id Nil, every) notification of the user read.

@@ -212,7 +212,7 @@ func (s *Service) insertCard(tx *gorm.DB, t *tenant.Tenant, cd Card, now time.Ti
 		return row, false, err
 	}
 	if s.notifier != nil {
-		if err := s.notifier.CardCreated(tx, t, row); err != nil {
+		if err := s.notifier.CardCreated(tx, t, row, now); err != nil {
 			return row, false, err
 		}
 	}

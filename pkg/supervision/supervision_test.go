@@ -86,6 +86,7 @@ type card struct {
 	Status     string `json:"status"`
 	TenantCode string `json:"tenant_code"`
 	CaseID     string `json:"case_id"`
+	DeptName   string `json:"department_name"`
 }
 
 func (w *world) cards(t *testing.T, c *apitest.Client, query string) []card {
@@ -198,8 +199,12 @@ func TestLadderFollowsTheCase(t *testing.T) {
 			Counts struct{ Reminder, Yellow, Red int }
 		}
 		Totals struct{ Total int }
+		Oldest []card
 	}
 	city.Do("GET", "/api/v1/supervision/overview", nil).JSON(t, &ov)
+	if len(ov.Oldest) == 0 || ov.Oldest[0].TenantCode != "410581" || ov.Oldest[0].DeptName == "" {
+		t.Fatalf("the oldest cards name their region and department: %+v", ov.Oldest)
+	}
 	for _, tc := range ov.Tenants {
 		if tc.Code == "410581" && (tc.Counts.Red != 1 || tc.Counts.Yellow != 2 || tc.Counts.Reminder != 1) {
 			t.Fatalf("overview of 410581: %+v", tc)
@@ -226,6 +231,9 @@ func (w *world) overdueCase(t *testing.T) (string, card) {
 	w.sweep(t)
 	for _, c := range w.cards(t, w.env.Login("410581", "supervisor"), "level=yellow&case="+id) {
 		if c.Rule == "case_overdue" {
+			if c.TenantCode != "410581" || c.DeptName == "" {
+				t.Fatalf("a card names its region and department: %+v", c)
+			}
 			return id, c
 		}
 	}
@@ -326,10 +334,52 @@ func TestNoticesAndEscalation(t *testing.T) {
 		t.Fatalf("the department sees its notice: %+v", list)
 	}
 	w.post(t, w.zrzy, "/api/v1/supervision/notices/"+list.Items[0].ID+"/reply", map[string]any{"text": "x"}, 403)
-	w.post(t, w.head, "/api/v1/supervision/notices/"+list.Items[0].ID+"/reply", map[string]any{"text": "已督促承办人，今日办结。"}, 200)
-	// A county supervisor's notice about the card goes unanswered and escalates.
+	var replied struct {
+		Status         string     `json:"status"`
+		RepliedAt      *time.Time `json:"replied_at"`
+		DepartmentName string     `json:"department_name"`
+	}
+	w.post(t, w.head, "/api/v1/supervision/notices/"+list.Items[0].ID+"/reply", map[string]any{"text": "已督促承办人，今日办结。"}, 200).JSON(t, &replied)
+	if replied.Status != "replied" || replied.RepliedAt == nil || replied.DepartmentName == "" {
+		t.Fatalf("the reply answers with the notice as it now is: %+v", replied)
+	}
+	// The sender hears of the reply in their own inbox, stamped on the platform clock.
+	var senderInbox struct {
+		Items []struct {
+			Kind      string    `json:"kind"`
+			Body      string    `json:"body"`
+			Link      string    `json:"link"`
+			CreatedAt time.Time `json:"created_at"`
+		} `json:"items"`
+		Total  int `json:"total"`
+		Unread int `json:"unread"`
+	}
+	city.Do("GET", "/api/v1/notifications", nil).JSON(t, &senderInbox)
+	if len(senderInbox.Items) == 0 || senderInbox.Items[0].Kind != "notice_reply" || senderInbox.Items[0].Body != "已督促承办人，今日办结。" ||
+		senderInbox.Items[0].Link != "/supervision/notices/"+n.ID || !senderInbox.Items[0].CreatedAt.Equal(w.env.Clock.Now()) {
+		t.Fatalf("the sender's inbox: %+v", senderInbox)
+	}
+	if senderInbox.Total != len(senderInbox.Items) || senderInbox.Unread < 1 {
+		t.Fatalf("inbox counts: %+v", senderInbox)
+	}
+	city.Do("GET", "/api/v1/notifications?limit=1", nil).JSON(t, &senderInbox)
+	if len(senderInbox.Items) != 1 || senderInbox.Total < 1 {
+		t.Fatalf("the total counts the whole inbox, not the page: %+v", senderInbox)
+	}
+	if r := city.Do("GET", "/api/v1/notifications?limit=abc", nil); r.Status != 400 {
+		t.Fatalf("a bad limit: %d", r.Status)
+	}
+	// A county supervisor's notice about the card goes unanswered and escalates; it is
+	// about the card's case too.
 	sup := w.env.Login("410581", "supervisor")
-	w.post(t, sup, "/api/v1/supervision/notices", map[string]any{"card_id": yellow.ID, "department_id": zjj, "text": "黄牌督办", "reply_working_days": 1}, 201)
+	var fromCard struct {
+		CaseID         *string `json:"case_id"`
+		DepartmentName string  `json:"department_name"`
+	}
+	w.post(t, sup, "/api/v1/supervision/notices", map[string]any{"card_id": yellow.ID, "department_id": zjj, "text": "黄牌督办", "reply_working_days": 1}, 201).JSON(t, &fromCard)
+	if fromCard.CaseID == nil || *fromCard.CaseID != caseID || fromCard.DepartmentName == "" {
+		t.Fatalf("a notice from a card: %+v", fromCard)
+	}
 	// Nobody may notice a department of another county about this case.
 	var other struct{ Items []struct{ ID string } }
 	w.env.Login("410522", "admin").Do("GET", "/api/v1/departments", nil).JSON(t, &other)
