@@ -96,6 +96,17 @@ func TestDemoCases(t *testing.T) {
 			t.Errorf("the demo has no %s", c.what)
 		}
 	}
+	// TestCaseChildrenHaveTheirCase: the children of cases carry no foreign keys (see
+	// migration 00009); every one the service wrote across every kind of change must
+	// still belong to a case of its own tenant.
+	for _, child := range []string{"case_steps", "case_pauses", "case_fees", "case_events"} {
+		if n := count(`SELECT count(*) FROM ` + child + ` x WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.tenant_id = x.tenant_id AND c.id = x.case_id)`); n != 0 {
+			t.Errorf("%d rows of %s belong to no case of their tenant", n, child)
+		}
+		if n := count(`SELECT count(*) FROM ` + child); n == 0 {
+			t.Errorf("the demo wrote no %s: the orphan check would prove nothing", child)
+		}
+	}
 	// Cases already acceptance-overdue would be deemed accepted by the first job run.
 	if n := count(`SELECT count(*) FROM cases WHERE status = 'submitted' AND acceptance_due_at <= ?`, now); n != 0 {
 		t.Errorf("%d submitted cases are already past their acceptance deadline", n)
