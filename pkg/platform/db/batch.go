@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -72,17 +71,30 @@ func (d *DB) QueueInsert(b *pgx.Batch, v any) error {
 	return nil
 }
 
-var placeholderRE = regexp.MustCompile(`\$(\d+)`)
-
-// shift renumbers the $n placeholders of a statement by offset.
-func shift(sql string, offset int) string {
+// writeShifted writes sql to sb with its $n placeholders renumbered by offset (GORM's
+// statements carry no literals, so every "$digits" is a placeholder). A scanner, not a
+// regular expression: intake renumbers a few hundred placeholders per request.
+func writeShifted(sb *strings.Builder, sql string, offset int) {
 	if offset == 0 {
-		return sql
+		sb.WriteString(sql)
+		return
 	}
-	return placeholderRE.ReplaceAllStringFunc(sql, func(m string) string {
-		n, _ := strconv.Atoi(m[1:])
-		return "$" + strconv.Itoa(n+offset)
-	})
+	for i := 0; i < len(sql); i++ {
+		c := sql[i]
+		if c != '$' || i+1 >= len(sql) || sql[i+1] < '0' || sql[i+1] > '9' {
+			sb.WriteByte(c)
+			continue
+		}
+		j := i + 1
+		n := 0
+		for j < len(sql) && sql[j] >= '0' && sql[j] <= '9' {
+			n = n*10 + int(sql[j]-'0')
+			j++
+		}
+		sb.WriteByte('$')
+		sb.WriteString(strconv.Itoa(n + offset))
+		i = j - 1
+	}
 }
 
 // QueueInsertsThen adds to a pipeline ONE statement that inserts every value (models or
@@ -101,11 +113,13 @@ func (d *DB) QueueInsertsThen(b *pgx.Batch, final string, finalArgs []any, value
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		fmt.Fprintf(&sb, "ins%d AS (%s)", i, shift(stmt.SQL.String(), len(args)))
+		fmt.Fprintf(&sb, "ins%d AS (", i)
+		writeShifted(&sb, stmt.SQL.String(), len(args))
+		sb.WriteByte(')')
 		args = append(args, stmt.Vars...)
 	}
 	sb.WriteString(" ")
-	sb.WriteString(shift(final, len(args)))
+	writeShifted(&sb, final, len(args))
 	args = append(args, finalArgs...)
 	b.Queue(sb.String(), args...)
 	return nil
