@@ -107,28 +107,40 @@ func (n *Notifier) CardCreated(tx *gorm.DB, t *tenant.Tenant, c CardRow, now tim
 // tenant for its rows and back) and queues their outside deliveries. now is the
 // platform clock's, like every other timestamp of the event that caused it.
 func (n *Notifier) deliver(tx *gorm.DB, home *tenant.Tenant, who map[uuid.UUID][]uuid.UUID, kind, title, body, link, key string, now time.Time) error {
+	email, sms := n.deliveryStates()
 	for tid, users := range who {
 		if tid != home.ID {
 			if err := db.SetScope(tx, db.TenantScope(tid, uuid.Nil)); err != nil {
 				return err
 			}
 		}
+		// One statement per tenant: the inbox entries (an existing one for the same
+		// key is left alone) and, for those inserted, a delivery row per outside
+		// channel. A card reaches several people; a round trip each was most of a
+		// card's cost.
 		seen := map[uuid.UUID]bool{}
+		var ids, us, emailIDs, smsIDs []string
 		for _, u := range users {
 			if seen[u] {
 				continue
 			}
 			seen[u] = true
-			id := uuid.Must(uuid.NewV7())
-			res := tx.Exec(`INSERT INTO notifications (id, tenant_id, user_id, kind, title, body, link, dedupe_key, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, user_id, dedupe_key) DO NOTHING`, id, tid, u, kind, title, body, link, key, now)
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected == 0 {
-				continue
-			}
-			if err := n.queueDeliveries(tx, tid, id); err != nil {
+			ids = append(ids, uuid.Must(uuid.NewV7()).String())
+			us = append(us, u.String())
+			emailIDs = append(emailIDs, uuid.Must(uuid.NewV7()).String())
+			smsIDs = append(smsIDs, uuid.Must(uuid.NewV7()).String())
+		}
+		if len(ids) > 0 {
+			err := tx.Exec(`WITH x AS (SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[]) AS x(id, user_id, email_id, sms_id)),
+				n AS (INSERT INTO notifications (id, tenant_id, user_id, kind, title, body, link, dedupe_key, created_at)
+					SELECT x.id, ?, x.user_id, ?, ?, ?, ?, ?, ? FROM x
+					ON CONFLICT (tenant_id, user_id, dedupe_key) DO NOTHING RETURNING id)
+				INSERT INTO notification_deliveries (id, tenant_id, notification_id, channel, status)
+				SELECT d.id, ?, n.id, d.channel, d.status FROM n JOIN x ON x.id = n.id
+				CROSS JOIN LATERAL (VALUES (x.email_id, 'email', ?::text), (x.sms_id, 'sms', ?::text)) AS d(id, channel, status)`,
+				uuidArray(ids), uuidArray(us), uuidArray(emailIDs), uuidArray(smsIDs),
+				tid, kind, title, body, link, key, now, tid, email, sms).Error
+			if err != nil {
 				return err
 			}
 		}
@@ -141,24 +153,21 @@ func (n *Notifier) deliver(tx *gorm.DB, home *tenant.Tenant, who map[uuid.UUID][
 	return nil
 }
 
-// queueDeliveries records, per outside channel, either a pending delivery or that the
-// channel is not configured.
-func (n *Notifier) queueDeliveries(tx *gorm.DB, tenantID, notificationID uuid.UUID) error {
-	email := "pending"
+// uuidArray is a PostgreSQL array literal of UUIDs (their text has no characters that
+// need quoting), passed as one parameter: GORM would expand a Go slice into a list.
+func uuidArray(ids []string) string { return "{" + strings.Join(ids, ",") + "}" }
+
+// deliveryStates is the initial state of an email and an SMS delivery: pending when
+// the channel is configured, else not_configured.
+func (n *Notifier) deliveryStates() (email, sms string) {
+	email, sms = "pending", "not_configured"
 	if n.smtp.Addr == "" {
 		email = "not_configured"
 	}
-	sms := "not_configured"
 	if n.sms != nil {
 		sms = "pending"
 	}
-	for ch, st := range map[string]string{"email": email, "sms": sms} {
-		if err := tx.Exec(`INSERT INTO notification_deliveries (id, tenant_id, notification_id, channel, status) VALUES (?, ?, ?, ?, ?)`,
-			uuid.Must(uuid.NewV7()), tenantID, notificationID, ch, st).Error; err != nil {
-			return err
-		}
-	}
-	return nil
+	return email, sms
 }
 
 // Channels reports each channel's state for the console.

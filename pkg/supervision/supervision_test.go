@@ -193,6 +193,29 @@ func TestLadderFollowsTheCase(t *testing.T) {
 	if inbox.Unread != 1 || inbox.Items[0].Kind != "card.red" {
 		t.Fatalf("city supervisor inbox: %+v", inbox)
 	}
+	// Every inbox entry, in the county and the city alike, has exactly one delivery
+	// row per outside channel (none configured in tests) and no entry is doubled.
+	{
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, w.env.DB.OwnerURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		var notes, odd, dup int
+		if err := conn.QueryRow(ctx, `SELECT count(*),
+				count(*) FILTER (WHERE (SELECT count(*) FROM notification_deliveries d WHERE d.notification_id = n.id
+					AND d.tenant_id = n.tenant_id AND d.status = 'not_configured') <> 2
+					OR NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_id = n.id AND d.channel = 'email')
+					OR NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_id = n.id AND d.channel = 'sms')),
+				count(*) - count(DISTINCT (n.tenant_id, n.user_id, n.dedupe_key))
+			FROM notifications n`).Scan(&notes, &odd, &dup); err != nil {
+			t.Fatal(err)
+		}
+		if notes < 4 || odd != 0 || dup != 0 {
+			t.Fatalf("notifications %d, with wrong deliveries %d, doubled %d", notes, odd, dup)
+		}
+	}
 	var ov struct {
 		Tenants []struct {
 			Code   string
