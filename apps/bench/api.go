@@ -18,6 +18,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sunshine/pkg/httpapi"
@@ -28,11 +29,14 @@ import (
 
 type apiReport struct {
 	pgbenchTPS float64
-	intake     result
-	baseRead   result
-	read       result
-	redis      string
-	clients    int
+	// WAL written per request (pg_stat_wal over the phase; the cluster is otherwise
+	// quiet during it): what bounds a write-heavy phase on a slow disk.
+	pgbenchWAL, intakeWAL walCost
+	intake                result
+	baseRead              result
+	read                  result
+	redis                 string
+	clients               int
 }
 
 func freeAddr() string {
@@ -91,6 +95,7 @@ func runAPI(ctx context.Context, r *report, dbURL string, d time.Duration, clien
 		}
 		rep.pgbenchTPS = tps
 		fmt.Fprintf(os.Stderr, "bench: pgbench single-row insert: %.0f tps\n", tps)
+		walBefore := readWAL(ctx, e.ownerURL)
 		rngs := make([]*rand.Rand, clients)
 		for i := range rngs {
 			rngs[i] = rand.New(rand.NewPCG(uint64(i), 42))
@@ -104,7 +109,8 @@ func runAPI(ctx context.Context, r *report, dbURL string, d time.Duration, clien
 			})
 			return jsonRequest("POST", base+"/api/v1/cases", token, body)
 		})
-		fmt.Fprintf(os.Stderr, "bench: intake: %s %v\n", rep.intake, rep.intake.Status)
+		rep.intakeWAL = readWAL(ctx, e.ownerURL).since(walBefore, rep.intake.Requests)
+		fmt.Fprintf(os.Stderr, "bench: intake: %s %v; WAL per intake %s\n", rep.intake, rep.intake.Status, rep.intakeWAL)
 	}
 	if doRead {
 		pool, err := pgxpool.New(ctx, e.ownerURL)
@@ -237,4 +243,33 @@ INSERT INTO bench_rows VALUES (gen_random_uuid(), '01a21fa3-9551-7af8-ad4f-ad85b
 		return 0, fmt.Errorf("pgbench: no tps in output: %s", out)
 	}
 	return strconv.ParseFloat(m[1], 64)
+}
+
+// walStat is a reading of pg_stat_wal.
+type walStat struct{ records, fpi, bytes int64 }
+
+// walCost is the WAL one request wrote on average.
+type walCost struct{ records, fpi, bytes float64 }
+
+func (w walCost) String() string {
+	return fmt.Sprintf("%.0f records, %.1f full-page images, %.1f kB", w.records, w.fpi, w.bytes/1024)
+}
+
+func readWAL(ctx context.Context, dbURL string) walStat {
+	var w walStat
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return w
+	}
+	defer conn.Close(ctx)
+	_ = conn.QueryRow(ctx, `SELECT wal_records, wal_fpi, wal_bytes::bigint FROM pg_stat_wal`).Scan(&w.records, &w.fpi, &w.bytes)
+	return w
+}
+
+func (w walStat) since(before walStat, n int64) walCost {
+	if n == 0 {
+		return walCost{}
+	}
+	f := float64(n)
+	return walCost{float64(w.records-before.records) / f, float64(w.fpi-before.fpi) / f, float64(w.bytes-before.bytes) / f}
 }
