@@ -128,10 +128,9 @@ func runAlarms(ctx context.Context, r *report, dbURL, redisURL string, n int, wi
 		go func() {
 			defer wg.Done()
 			for it := range work {
-				p := supervision.CheckPayload{Scope: queue.Scope{TenantID: t.ID, TenantCode: t.Code}, CaseID: it.id}
 				a := supervision.Alarm{At: it.due, Rule: supervision.RuleCaseOverdue}
-				if err := q.EnqueueIn(ctx, asynq.NewTask(supervision.TypeCheck, queue.Payload(p)), "critical",
-					asynq.TaskID(a.TaskID(it.id)), asynq.ProcessAt(it.due), asynq.Retention(time.Hour)); err != nil {
+				task, opts := supervision.AlarmTask(t, it.id, it.due, 0)
+				if err := q.EnqueueIn(ctx, task, "critical", append(opts, asynq.TaskID(a.TaskID(it.id)))...); err != nil {
 					armErr.Store(err)
 				}
 			}

@@ -1,13 +1,16 @@
 package supervision
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
 
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/tenant"
 )
 
 var sh = calendar.Location()
@@ -149,5 +152,39 @@ func TestExtensionMovesTheLadder(t *testing.T) {
 	cards, alarms := Evaluate(cal, DefaultThresholds, ext, now)
 	if len(cards) != 0 || len(alarms) != 2 || !alarms[1].At.Equal(calendar.NewDate(2026, 11, 20).End()) {
 		t.Fatalf("after the extension: %v %+v", levels(cards), alarms)
+	}
+}
+
+// TestAlarmsNeverRingEarly: Asynq releases a task once its whole second has begun, so
+// an alarm is armed at its instant rounded up to the second (an early alarm would find
+// nothing due and collide with its own task ID when re-arming); the payload carries
+// the instant on the platform clock, and the wall time follows the clock skew.
+func TestAlarmsNeverRingEarly(t *testing.T) {
+	tn := &tenant.Tenant{ID: uuid.New(), Code: "410581"}
+	processAt := func(opts []asynq.Option) time.Time {
+		for _, o := range opts {
+			if o.Type() == asynq.ProcessAtOpt {
+				return o.Value().(time.Time)
+			}
+		}
+		t.Fatal("no ProcessAt option")
+		return time.Time{}
+	}
+	due := time.Date(2026, 10, 15, 23, 59, 59, 300_000_000, sh)
+	task, opts := AlarmTask(tn, uuid.New(), due, 0)
+	if got := processAt(opts); !got.Equal(time.Date(2026, 10, 16, 0, 0, 0, 0, sh)) {
+		t.Fatalf("a fractional instant rounds up to the next second: %s", got)
+	}
+	var p CheckPayload
+	if err := json.Unmarshal(task.Payload(), &p); err != nil || !p.At.Equal(due) || p.TenantCode != "410581" {
+		t.Fatalf("payload: %+v %v", p, err)
+	}
+	whole := time.Date(2026, 10, 16, 0, 0, 0, 0, sh)
+	if _, opts := AlarmTask(tn, uuid.New(), whole, 0); !processAt(opts).Equal(whole) {
+		t.Fatal("a whole-second instant is kept")
+	}
+	// Platform clock 48 h ahead of the wall clock (dev time travel): the wall instant is 48 h earlier.
+	if _, opts := AlarmTask(tn, uuid.New(), whole, 48*time.Hour); !processAt(opts).Equal(whole.Add(-48 * time.Hour)) {
+		t.Fatal("skew")
 	}
 }

@@ -34,7 +34,30 @@ const (
 type CheckPayload struct {
 	queue.Scope
 	CaseID uuid.UUID `json:"case_id"`
+	// At is the alarm's instant on the platform clock (absent in alarms armed before
+	// it was added).
+	At time.Time `json:"at,omitzero"`
 }
+
+// AlarmTask is the Asynq task and options that arm alarm a of a case. skew is the
+// platform clock minus the wall clock (non-zero in dev mode after time travel).
+//
+// Asynq keeps a scheduled task's instant in whole seconds and releases it once that
+// second has begun, i.e. up to a second early. An alarm released early finds nothing
+// due and, re-arming, collides with its own task ID, so the card would wait for the
+// sweep. The instant is therefore rounded up to the next whole second.
+func AlarmTask(t *tenant.Tenant, caseID uuid.UUID, at time.Time, skew time.Duration) (*asynq.Task, []asynq.Option) {
+	p := CheckPayload{Scope: queue.Scope{TenantID: t.ID, TenantCode: t.Code}, CaseID: caseID, At: at}
+	wall := at.Add(-skew)
+	if r := wall.Truncate(time.Second); !r.Equal(wall) {
+		wall = r.Add(time.Second)
+	}
+	return asynq.NewTask(TypeCheck, queue.Payload(p)), []asynq.Option{asynq.ProcessAt(wall), asynq.MaxRetry(10), asynq.Retention(time.Hour)}
+}
+
+// earlyWait bounds how long a handler waits for an alarm that rang before its instant
+// (clocks of different machines differ a little); beyond it, it evaluates at once.
+const earlyWait = 2 * time.Second
 
 // Service runs the supervision rules and the supervisors' actions.
 type Service struct {
@@ -73,6 +96,13 @@ func (s *Service) HandleCheck(ctx context.Context, task *asynq.Task) error {
 	t, err := s.tenants.ByID(ctx, p.TenantID)
 	if err != nil {
 		return fmt.Errorf("%w: %v", asynq.SkipRetry, err)
+	}
+	if d := p.At.Sub(s.clock.Now()); !p.At.IsZero() && d > 0 && d <= earlyWait {
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	_, err = s.EvaluateCase(ctx, t, p.CaseID)
 	return err
@@ -304,9 +334,8 @@ func (s *Service) afterCommit(ctx context.Context, ch *change) {
 			}
 		}
 		for _, a := range ch.enqueue {
-			p := CheckPayload{Scope: queue.Scope{TenantID: ch.tenant.ID, TenantCode: ch.tenant.Code}, CaseID: a.CaseID}
-			err := s.queue.EnqueueIn(ctx, asynq.NewTask(TypeCheck, queue.Payload(p)), a.Queue,
-				asynq.TaskID(a.TaskID), asynq.ProcessAt(a.FireAt.Add(-skew)), asynq.MaxRetry(10), asynq.Retention(time.Hour))
+			task, opts := AlarmTask(ch.tenant, a.CaseID, a.FireAt, skew)
+			err := s.queue.EnqueueIn(ctx, task, a.Queue, append(opts, asynq.TaskID(a.TaskID))...)
 			if err != nil {
 				s.log.Warn("supervision: arm alarm", "task", a.TaskID, "error", err)
 			}

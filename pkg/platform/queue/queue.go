@@ -295,8 +295,10 @@ func NewServer(opt asynq.RedisConnOpt, c WorkerConfig, log *slog.Logger) *asynq.
 		LogLevel:        asynq.WarnLevel,
 		ShutdownTimeout: c.ShutdownTimeout,
 		RetryDelayFunc:  backoff,
-		// Deadline reminders are due at exact instants; check often.
-		DelayedTaskCheckInterval: time.Second,
+		// Deadline alarms are due at exact instants (armed to the whole second): check
+		// four times a second, a small Lua script per queue, so that a card follows its
+		// instant within about a second.
+		DelayedTaskCheckInterval: 250 * time.Millisecond,
 	})
 }
 
