@@ -37,8 +37,8 @@ func (d *DB) Batch(ctx context.Context, scope Scope, b *pgx.Batch, read func(br 
 			return fmt.Errorf("db: batch needs the pgx driver, got %T", dc)
 		}
 		full := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+1)}
-		full.Queue(`SELECT set_config('app.tenant_id', $1, true), set_config('app.read_tenants', $2, true), set_config('app.user_id', $3, true)`,
-			optionalUUID(scope.Tenant), scope.readSetting(), optionalUUID(scope.User))
+		q, args := scope.scopeSQL("$")
+		full.Queue(q, args...)
 		full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
 		br := sc.Conn().SendBatch(ctx, full)
 		if _, err := br.Exec(); err != nil {

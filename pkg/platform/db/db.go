@@ -123,6 +123,27 @@ type Scope struct {
 	Tenant uuid.UUID
 	Read   []uuid.UUID
 	User   uuid.UUID
+	// Derived marks a transaction whose writes can all be derived again from data
+	// already committed (supervision cards, which the sweep re-derives from the cases):
+	// it commits without waiting for its WAL to reach the disk (synchronous_commit
+	// off). A crash may lose such a transaction whole, never part of it.
+	Derived bool
+}
+
+// scopeSQL sets the scope (and, for Derived, asynchronous commit) for the current
+// transaction; placeholder is "?" for GORM or "$" for pgx.
+func (s Scope) scopeSQL(placeholder string) (string, []any) {
+	p := func(n int) string {
+		if placeholder == "?" {
+			return "?"
+		}
+		return fmt.Sprintf("$%d", n)
+	}
+	q := `SELECT set_config('app.tenant_id', ` + p(1) + `, true), set_config('app.read_tenants', ` + p(2) + `, true), set_config('app.user_id', ` + p(3) + `, true)`
+	if s.Derived {
+		q += `, set_config('synchronous_commit', 'off', true)`
+	}
+	return q, []any{optionalUUID(s.Tenant), s.readSetting(), optionalUUID(s.User)}
 }
 
 // TenantScope is the scope of an actor confined to one tenant.
@@ -236,6 +257,6 @@ func WithUser(rawURL, user, password string) (string, error) {
 // SetScope changes the scope in the middle of a transaction (provisioning creates a
 // county's rows in the county's own scope after creating the county in the city's).
 func SetScope(tx *gorm.DB, scope Scope) error {
-	return tx.Exec(`SELECT set_config('app.tenant_id', ?, true), set_config('app.read_tenants', ?, true), set_config('app.user_id', ?, true)`,
-		optionalUUID(scope.Tenant), scope.readSetting(), optionalUUID(scope.User)).Error
+	q, args := scope.scopeSQL("?")
+	return tx.Exec(q, args...).Error
 }

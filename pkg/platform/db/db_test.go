@@ -177,3 +177,34 @@ func TestClassify(t *testing.T) {
 		t.Fatal("unknown must be internal")
 	}
 }
+
+// TestDerivedScopeCommitsAsynchronously: only a Derived transaction (in a GORM
+// transaction or a pipeline) turns synchronous_commit off, and only for itself.
+func TestDerivedScopeCommitsAsynchronously(t *testing.T) {
+	t.Parallel()
+	env := dbtest.New(t)
+	ctx := context.Background()
+	show := func(s db.Scope) string {
+		var v string
+		if err := env.DB.Tx(ctx, s, func(tx *gorm.DB) error {
+			return tx.Raw(`SHOW synchronous_commit`).Row().Scan(&v)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	derived := db.TenantScope(uuid.New(), uuid.Nil)
+	derived.Derived = true
+	if got := show(derived); got != "off" {
+		t.Fatalf("derived transaction: synchronous_commit %q", got)
+	}
+	if got := show(db.TenantScope(uuid.New(), uuid.Nil)); got != "on" {
+		t.Fatalf("ordinary transaction after a derived one: synchronous_commit %q", got)
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SHOW synchronous_commit`)
+	var v string
+	if err := env.DB.Batch(ctx, derived, b, func(br pgx.BatchResults) error { return br.QueryRow().Scan(&v) }); err != nil || v != "off" {
+		t.Fatalf("derived pipeline: %q %v", v, err)
+	}
+}
