@@ -158,6 +158,18 @@ spec(
     const flow = page.getByTestId('case-flow')
     assert.equal(await flow.getAttribute('data-structured'), 'true')
     assert.equal(await flow.locator('[data-status="active"][data-node]').count(), 3)
+    // Drawn from the case's flow edges: the window step done, the parallel three active, the rest to come.
+    assert.equal(await flow.locator('[data-node="accept"]').getAttribute('data-state'), 'done')
+    assert.equal(await flow.locator('[data-state="active"][data-node]').count(), 3)
+    assert.equal(await flow.locator('[data-node="decide"]').getAttribute('data-state'), 'pending')
+
+    // The case list shows the legal due date with the server's count of working days left.
+    await page.goto(url('/cases'))
+    await page.locator('#cases-q').fill(trackingNo)
+    await page.getByTestId('cases-search').click()
+    const due = page.getByTestId(`case-due-${trackingNo}`)
+    await eventually(async () => assert.match(await due.innerText(), /\d{4}-\d{2}-\d{2}[\s\S]*剩余 \d+ 个工作日/))
+    assert.equal(await due.getByTestId('case-clock').getAttribute('data-tone'), 'green')
     await signOut(page)
 
     // 4. Each department's handler completes its parallel step; the first finds it in 我的待办.

@@ -23,10 +23,16 @@ async function signOut(page) {
   await page.waitForURL((u) => u.pathname === '/login')
 }
 
-/** Picks an option of an Element Plus select by its visible text. */
+/**
+ * Picks an option of an Element Plus select by its visible text, in the listbox that select
+ * controls (its combobox's aria-controls): the dropdown of a select picked just before may still
+ * be closing, its items briefly visible, and an option there would be the wrong one.
+ */
 async function choose(page, select, text) {
   await select.click()
-  await page.locator('.el-select-dropdown__item:visible', { hasText: text }).first().click()
+  const listbox = await select.locator('input[role="combobox"]').first().getAttribute('aria-controls')
+  const options = listbox ? page.locator(`[id="${listbox}"] .el-select-dropdown__item`) : page.locator('.el-select-dropdown__item:visible')
+  await options.filter({ hasText: text }).first().click()
 }
 
 /** The text box of an Element Plus input, whether the test id landed on the wrapper or the input. */

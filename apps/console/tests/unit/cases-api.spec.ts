@@ -81,6 +81,24 @@ describe('cases API', () => {
     expect(c.correction_items).toEqual([])
     expect(c.deadline_explanation).toBeNull()
     expect(c.remaining_working_days).toBeNull()
+    expect(c.flow_edges).toEqual([])
+  })
+
+  it('keeps the flow edges and the server’s countdown fields as they come', async () => {
+    const edges = [{ from: 'start', to: 'accept' }, { from: 'accept', to: 'end' }]
+    fakeFetch((r) =>
+      path(r.url) === '/api/v1/cases'
+        ? jsonResponse(200, {
+            items: [{ id: 'c-1', tracking_no: 'x', power_name: 'y', status: 'submitted', due_date: null, acceptance_due_at: '2026-12-08T16:00:00Z', remaining_working_days: -1 }],
+            total: 1,
+          })
+        : jsonResponse(200, { ...CASE, flow_edges: edges, remaining_working_days: 4 }),
+    )
+    const c = await getCase('c-1')
+    expect(c.flow_edges).toEqual(edges)
+    expect(c.remaining_working_days).toBe(4)
+    const list = await listCases()
+    expect(list.items[0]).toMatchObject({ acceptance_due_at: '2026-12-08T16:00:00Z', remaining_working_days: -1, due_date: null })
   })
 
   it('takes in at a window with the documented body and the CSRF header', async () => {
@@ -171,7 +189,22 @@ describe('tasks, windows, volume, projects', () => {
     expect(await myTasks()).toHaveLength(1)
     const ws = await listWindows('410523')
     expect(ws[0]!.staff_ids).toEqual([])
+    expect(ws[0]!.tenant_code).toBe('')
     expect(search(f.seen[1]!.url)).toEqual({ tenant: '410523' })
+  })
+
+  it('lists the windows of every readable region, each naming its own', async () => {
+    const f = fakeFetch(() =>
+      jsonResponse(200, {
+        items: [
+          { id: 'w1', tenant_code: '410581', number: 'A01', name: '综合', department_id: 'd', comprehensive: true, active: true, staff_ids: [] },
+          { id: 'w2', tenant_code: '410523', number: 'A01', name: '综合', department_id: 'e', comprehensive: true, active: true, staff_ids: ['u'] },
+        ],
+      }),
+    )
+    const ws = await listWindows()
+    expect(search(f.seen[0]!.url)).toEqual({})
+    expect(ws.map((w) => `${w.tenant_code}/${w.number}`)).toEqual(['410581/A01', '410523/A01'])
   })
 
   it('opens, changes and staffs windows', async () => {

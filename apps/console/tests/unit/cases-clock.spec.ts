@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import type { CalendarDay, CaseStep } from '@/api/cases'
-import { clockTone, runningClock, shanghaiDate, toneTagType, urgency, WorkingCalendar, yearsFor } from '@/views/cases/clock'
-import { branchesOf, caseActions, caseFlowchart, inferEdges, returnTargets, stepWorkable } from '@/views/cases/steps'
+import {
+  clockTone,
+  countdown,
+  isOverdue,
+  lastDayOf,
+  rowDeadline,
+  runningClock,
+  shanghaiDate,
+  toneTagType,
+  urgency,
+  WorkingCalendar,
+  yearsFor,
+} from '@/views/cases/clock'
+import { branchesOf, caseActions, caseFlowchart, returnTargets, stepState, stepWorkable } from '@/views/cases/steps'
+import { layoutFlowchart } from '@/components/flowchart/layout'
 import { formatYuan } from '@/views/cases/labels'
 
 // The 2026 days around 国庆 as GET /api/v1/calendar/days lists them.
@@ -47,6 +60,51 @@ describe('the countdown colour', () => {
       { id: 'very-overdue', remaining: -7, overdue: true },
     ]
     expect([...items].sort((a, b) => urgency(a) - urgency(b)).map((i) => i.id)).toEqual(['very-overdue', 'overdue', 'soon', 'later', 'unknown', 'paused'])
+  })
+
+  it('says the server’s count: remaining, the last day, overdue when negative (danger), still while paused', () => {
+    expect(countdown({ remaining: 9 })).toEqual({ tone: 'green', key: 'remaining', n: 9 })
+    expect(countdown({ remaining: 2 })).toEqual({ tone: 'amber', key: 'remaining', n: 2 })
+    expect(countdown({ remaining: 0 })).toEqual({ tone: 'red', key: 'lastDay' })
+    // Negative = overdue, whether or not the row says so (the acceptance clock has no overdue flag).
+    expect(countdown({ remaining: -3 })).toEqual({ tone: 'red', key: 'overdue', n: 3 })
+    expect(countdown({ remaining: -3, overdue: true })).toEqual({ tone: 'red', key: 'overdue', n: 3 })
+    expect(toneTagType(countdown({ remaining: -1 }).tone)).toBe('danger')
+    // On the weekend right after the last day the count is 0 but the server says overdue.
+    expect(countdown({ remaining: 0, overdue: true })).toEqual({ tone: 'red', key: 'overdueShort' })
+    expect(countdown({ remaining: -3, paused: true })).toEqual({ tone: 'grey', key: 'paused' })
+    expect(countdown({ remaining: 6, stopped: true })).toEqual({ tone: 'grey', key: 'stopped' })
+    expect(countdown({ remaining: null })).toEqual({ tone: 'none', key: '' })
+    expect(countdown({})).toEqual({ tone: 'none', key: '' })
+    expect(isOverdue({ remaining: -1 })).toBe(true)
+    expect(isOverdue({ remaining: -1, paused: true })).toBe(false)
+    expect(isOverdue({ remaining: 0 })).toBe(false)
+  })
+
+  it('takes a case list row’s deadline from the server: acceptance while submitted, the legal one after', () => {
+    const submitted = rowDeadline({ status: 'submitted', due_date: null, due_at: null, acceptance_due_at: '2026-12-08T16:00:00Z', remaining_working_days: 3, overdue: false, paused: false })
+    expect(submitted).toEqual({ clock: 'acceptance', date: '2026-12-08', remaining: 3, overdue: false, paused: false })
+    const late = rowDeadline({ status: 'submitted', acceptance_due_at: '2026-12-08T16:00:00Z', remaining_working_days: -2 })
+    expect(countdown(late)).toEqual({ tone: 'red', key: 'overdue', n: 2 })
+    const handled = rowDeadline({ status: 'in_progress', due_date: '2026-12-28', due_at: '2026-12-28T16:00:00Z', remaining_working_days: -4, overdue: true, paused: false })
+    expect(handled).toEqual({ clock: 'handling', date: '2026-12-28', remaining: -4, overdue: true, paused: false })
+    // Without due_date the due instant's last day, in Asia/Shanghai.
+    expect(rowDeadline({ status: 'pending_decision', due_at: '2026-12-28T16:00:00Z', remaining_working_days: 1, paused: true })).toMatchObject({
+      date: '2026-12-28',
+      paused: true,
+    })
+    // A closed case shows its due date and no count.
+    expect(rowDeadline({ status: 'delivered', due_date: '2026-12-28', remaining_working_days: null })).toEqual({
+      clock: 'none',
+      date: '2026-12-28',
+      remaining: null,
+      overdue: false,
+      paused: false,
+    })
+    expect(rowDeadline({ status: 'refused' }).date).toBe('')
+    expect(lastDayOf('2026-11-03T16:00:00Z')).toBe('2026-11-03')
+    expect(lastDayOf(null)).toBe('')
+    expect(lastDayOf('not a date')).toBe('')
   })
 
   it('knows which clock a status runs', () => {
@@ -115,28 +173,48 @@ const STEPS = [
   step('end', 'end', 8),
 ]
 
+// The filed flowchart's edges, as GET /api/v1/cases/{id} sends them in flow_edges.
+const EDGES = [
+  { from: 'start', to: 'accept' },
+  { from: 'accept', to: 'sp' },
+  { from: 'sp', to: 'fgw' },
+  { from: 'sp', to: 'zrzy' },
+  { from: 'sp', to: 'sthj' },
+  { from: 'fgw', to: 'jn' },
+  { from: 'zrzy', to: 'jn' },
+  { from: 'sthj', to: 'jn' },
+  { from: 'jn', to: 'decide' },
+  { from: 'decide', to: 'end' },
+]
+
 describe('the case flowchart', () => {
-  it('infers the edges of parallel branches from the steps’ order', () => {
-    expect(inferEdges(STEPS).map((e) => `${e.from}>${e.to}`)).toEqual([
-      'start>accept',
-      'accept>sp',
-      'sp>fgw',
-      'sp>zrzy',
-      'sp>sthj',
-      'fgw>jn',
-      'zrzy>jn',
-      'sthj>jn',
-      'jn>decide',
-      'decide>end',
-    ])
+  it('is drawn from the steps and the case’s flow edges, parallel branches side by side', () => {
+    const flow = caseFlowchart(STEPS, EDGES)
+    expect(flow.steps.map((s) => s.id)).toEqual(STEPS.map((s) => s.node))
+    expect(flow.edges).toEqual(EDGES)
+    const layout = layoutFlowchart(flow)
+    expect(layout.structured).toBe(true)
+    const at = (id: string) => layout.nodes.find((n) => n.step.id === id)!
+    // The three parallel tasks share a row, in three columns, between the split and the join.
+    expect(new Set(['fgw', 'zrzy', 'sthj'].map((id) => at(id).y)).size).toBe(1)
+    expect(new Set(['fgw', 'zrzy', 'sthj'].map((id) => at(id).x)).size).toBe(3)
+    expect(at('sp').y).toBeLessThan(at('fgw').y)
+    expect(at('jn').y).toBeGreaterThan(at('fgw').y)
+    expect(at('end').y).toBeGreaterThan(at('decide').y)
+    expect(layout.edges).toHaveLength(EDGES.length)
   })
 
-  it('groups the parallel tasks by branch, using the filed edges when they are known', () => {
-    const flow = caseFlowchart(STEPS, null, {})
-    const b = branchesOf(flow)
+  it('draws only the edges it has: none are inferred from the steps’ order, strays and repeats are dropped', () => {
+    const flow = caseFlowchart(STEPS, [...EDGES, { from: 'fgw', to: 'gone' }, { from: 'sp', to: 'fgw' }, { from: 'jn', to: 'jn' }])
+    expect(flow.edges).toEqual(EDGES)
+    expect(caseFlowchart(STEPS, null).edges).toEqual([])
+    expect(caseFlowchart(STEPS, []).edges).toEqual([])
+  })
+
+  it('groups the parallel tasks by branch from the edges (a two-task branch the order alone could not tell)', () => {
+    const b = branchesOf(caseFlowchart(STEPS, EDGES))
     expect([...b.entries()].map(([k, v]) => `${k}:${v.branch}/${v.branches}`).sort()).toEqual(['fgw:1/3', 'sthj:3/3', 'zrzy:2/3'])
     expect(b.has('accept')).toBe(false)
-    // Known edges win (here a two-task branch the order alone could not tell).
     const edges = [
       { from: 'start', to: 'accept' },
       { from: 'accept', to: 'sp' },
@@ -148,13 +226,32 @@ describe('the case flowchart', () => {
       { from: 'jn', to: 'decide' },
       { from: 'decide', to: 'end' },
     ]
-    const b2 = branchesOf(caseFlowchart(STEPS, edges, {}))
+    const b2 = branchesOf(caseFlowchart(STEPS, edges))
     expect(b2.get('zrzy')?.branch).toBe(1)
     expect(b2.get('sthj')?.branch).toBe(2)
   })
 
-  it('offers only earlier completed tasks as return targets, and work only on active tasks of a running case', () => {
+  it('colours each step by where the case is: done, active, returned to, to be redone, pending', () => {
+    expect(STEPS.map((s) => stepState(s))).toEqual(['done', 'done', 'done', 'active', 'done', 'active', 'pending', 'pending', 'pending'])
+    expect(stepState(step('accept', 'task', 1, { status: 'active', rounds: 2 }))).toBe('returned')
+    expect(stepState(step('fgw', 'task', 3, { status: 'pending', rounds: 1 }))).toBe('redo')
+    expect(stepState(step('fgw', 'task', 3, { status: 'active', rounds: 1 }))).toBe('active')
+    // Gateways are passed, never worked: no rounds, only done or pending.
+    expect(stepState(step('jn', 'join', 6, { status: 'pending', rounds: 0 }))).toBe('pending')
+    expect(stepState(undefined)).toBe('pending')
+  })
+
+  it('offers only completed tasks upstream as return targets, and work only on active tasks of a running case', () => {
     const fgw = STEPS.find((s) => s.node === 'fgw')!
+    const sthj = STEPS.find((s) => s.node === 'sthj')!
+    expect(returnTargets(STEPS, fgw, EDGES).map((s) => s.node)).toEqual(['accept'])
+    // zrzy is done and earlier in order, but in a sibling branch: the server refuses it.
+    expect(returnTargets(STEPS, sthj, EDGES).map((s) => s.node)).toEqual(['accept'])
+    expect(returnTargets(STEPS, sthj).map((s) => s.node)).toEqual(['accept', 'zrzy'])
+    const decide = step('decide', 'task', 7, { status: 'active' })
+    const after = STEPS.map((s) => (s.node === 'decide' ? decide : s.kind === 'task' ? { ...s, status: 'done' as const } : s))
+    expect(returnTargets(after, decide, EDGES).map((s) => s.node)).toEqual(['accept', 'fgw', 'zrzy', 'sthj'])
+    // Without edges: the completed tasks before it in order.
     expect(returnTargets(STEPS, fgw).map((s) => s.node)).toEqual(['accept'])
     expect(stepWorkable({ status: 'in_progress', paused: false }, fgw)).toBe(true)
     expect(stepWorkable({ status: 'in_progress', paused: true }, fgw)).toBe(false)

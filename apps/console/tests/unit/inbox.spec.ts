@@ -40,11 +40,17 @@ describe('InboxBell', { timeout: 60000 }, () => {
     vi.useRealTimers()
   })
 
-  async function mountBell(perms: string[]) {
+  async function mountBell(perms: string[], total?: number) {
     let unread = 3
     const f = fakeFetch((req) => {
       const p = new URL(req.url, 'http://x').pathname
-      if (p === '/api/v1/notifications' && req.method === 'GET') return jsonResponse(200, { items: ITEMS, unread })
+      if (p === '/api/v1/notifications' && req.method === 'GET') {
+        if (total === undefined) return jsonResponse(200, { items: ITEMS, unread })
+        // A long inbox: as many as asked for, and the total of all.
+        const limit = Number(new URL(req.url, 'http://x').searchParams.get('limit') ?? 50)
+        const items = Array.from({ length: Math.min(limit, total) }, (_, i) => ({ ...ITEMS[0]!, id: `m${i}`, kind: i % 2 ? 'notice_reply' : 'notice' }))
+        return jsonResponse(200, { items, total, unread })
+      }
       if (p === '/api/v1/notifications/read-all') {
         unread = 0
         return new Response(null, { status: 204 })
@@ -110,6 +116,25 @@ describe('InboxBell', { timeout: 60000 }, () => {
     await flushPromises()
     expect(f.to('/api/v1/notifications/read-all')).toHaveLength(1)
     expect(bell.attributes('data-unread')).toBe('0')
+  })
+
+  it('pages by the API’s total, not by what is listed, and labels notice replies', async () => {
+    const { f } = await mountBell(['case:read'], 73)
+    await wrapper!.find('[data-testid="inbox-bell"]').trigger('click')
+    await settle(10)
+    await flushPromises()
+    expect(document.body.querySelectorAll('[data-testid="inbox-item"]')).toHaveLength(50)
+    const count = document.body.querySelector('[data-testid="inbox-count"]')!
+    expect(count.getAttribute('data-total')).toBe('73')
+    expect(count.textContent).toContain('已显示 50 条，共 73 条')
+    expect(document.body.querySelector('[data-testid="inbox-item"][data-kind="notice_reply"]')!.textContent).toContain('督办回复')
+    ;(document.body.querySelector('[data-testid="inbox-more"]') as HTMLElement).click()
+    await settle(10)
+    await flushPromises()
+    expect(f.seen.at(-1)!.url).toBe('/api/v1/notifications?limit=100')
+    expect(document.body.querySelectorAll('[data-testid="inbox-item"]')).toHaveLength(73)
+    expect(document.body.querySelector('[data-testid="inbox-count"]')!.textContent).toContain('已显示 73 条，共 73 条')
+    expect(document.body.querySelector('[data-testid="inbox-more"]')).toBeNull()
   })
 
   it('refreshes on the live stream for supervisors, throttled', async () => {

@@ -43,7 +43,8 @@ function overview(yellow: number) {
     departments: [{ tenant_code: '410581', department_id: ZJJ, name: '住房和城乡建设局', counts: { reminder: 0, yellow, red: 1, appealed: 0, total: yellow + 1 } }],
     by_rule: { case_overdue: yellow, case_red: 1 },
     totals: { reminder: 0, yellow, red: 1, appealed: 0, total: yellow + 1 },
-    oldest: [],
+    // Named by the server: no department list is fetched to name them.
+    oldest: [{ ...newCard, id: 'k-old', level: 'red', created_at: '2026-11-20T02:00:00Z', department_name: '住房和城乡建设局（旧）' }],
     trend: [{ date: '2026-12-05', reminder: 0, yellow: 0, red: 0 }],
     generated_at: '2026-12-05T00:00:00Z',
   }
@@ -75,6 +76,8 @@ const newCard = {
   resolved_at: null,
   created_at: '2026-12-04T16:00:05Z',
   tenant_code: '410581',
+  // The stream may leave the name out.
+  department_name: '',
 } as const
 
 describe('SupervisionDashboard', { timeout: 60000 }, () => {
@@ -124,6 +127,7 @@ describe('SupervisionDashboard', { timeout: 60000 }, () => {
     expect(tile('yellow')).toBe('5')
     expect(tile('overdue')).toBe('4')
     expect(wrapper.find('[data-testid="scope-table"]').text()).toContain('住房和城乡建设局')
+    expect(wrapper.find('[data-testid="oldest-table"]').text()).toContain('住房和城乡建设局（旧）')
     expect(wrapper.find('[data-testid="live-indicator"]').attributes('data-state')).toBe('open')
     expect(f.to('/api/v1/supervision/overview')).toHaveLength(1)
 
@@ -138,6 +142,8 @@ describe('SupervisionDashboard', { timeout: 60000 }, () => {
       expect(item.attributes('data-card')).toBe('k-new')
       expect(item.text()).toContain('黄牌')
       expect(item.text()).toContain('410581261128000277')
+      // The stream's card came without a department name: the overview's is shown.
+      expect(item.text()).toContain('住房和城乡建设局')
       // An event of another county does not count here.
       fake.emit({ type: 'card.created', tenant_code: '410523', card: { ...newCard, id: 'k-other', tenant_code: '410523' } })
       await flushPromises()
@@ -151,5 +157,6 @@ describe('SupervisionDashboard', { timeout: 60000 }, () => {
     }
     await flushPromises()
     expect(tile('yellow')).toBe('6')
+    expect(f.to('/api/v1/departments')).toHaveLength(0)
   })
 })

@@ -15,10 +15,11 @@ import {
   pushFeed,
   throttle,
   upsertOpenCard,
+  withDepartmentName,
   type LiveState,
 } from '@/views/supervision/live'
 import { canReplyNotice } from '@/views/supervision/notice'
-import { cardLevelLabel, cardRuleLabel, formatDueDay, notificationKindLabel } from '@/views/supervision/labels'
+import { cardLevelLabel, cardRuleLabel, formatDueDay, notificationKindLabel, notificationKindTagType } from '@/views/supervision/labels'
 import { DEFAULT_LOCALE, setLocale } from '@/locales'
 
 const ZJJ = 'dept-zjj'
@@ -51,6 +52,8 @@ function card(over: Partial<Card> = {}): Card {
     resolved_at: null,
     created_at: '2026-12-04T16:00:05Z',
     tenant_code: '410581',
+    // A card the stream brings may come without its department's name.
+    department_name: '',
     ...over,
   }
 }
@@ -58,7 +61,8 @@ function card(over: Partial<Card> = {}): Card {
 const ev = (type: CardEvent['type'], c: Card): CardEvent => ({ type, tenant_code: c.tenant_code, card: c })
 
 function overview(): Overview {
-  const { tenant_code: _t, ...old } = card({ id: 'k-old', created_at: '2026-11-28T01:57:48Z', level: 'red', rule: 'case_red' })
+  // The overview's oldest cards name their region and department.
+  const old = card({ id: 'k-old', created_at: '2026-11-28T01:57:48Z', level: 'red', rule: 'case_red', department_name: '住房和城乡建设局' })
   return {
     tenants: [
       { code: '410581', name: '林州市', counts: { reminder: 1, yellow: 21, red: 3, appealed: 0, total: 25 }, overdue_cases: 4 },
@@ -95,7 +99,9 @@ describe('applyCardEvent', () => {
       { date: '2026-12-05', reminder: 0, yellow: 1, red: 0 },
     ])
     expect(o.oldest.map((c) => c.id)).toEqual(['k-old', 'k-new'])
-    expect(o.oldest[1]).not.toHaveProperty('tenant_code')
+    // The new card is listed with its region and, the stream having left it out, the name the
+    // overview already has for its department.
+    expect(o.oldest[1]).toMatchObject({ tenant_code: '410581', department_name: '住房和城乡建设局' })
     expect(next.known['k-new']).toBe('active')
     // The input is not changed.
     expect(state.overview.totals.total).toBe(27)
@@ -159,14 +165,16 @@ describe('applyCardEvent', () => {
     expect(applyCardEvent(state, ev('card.created', card({ tenant_code: '410599' })))).toBe(state)
   })
 
-  it('adds a department the overview did not list, and never counts below zero', () => {
-    const s = applyCardEvent(state, ev('card.created', card({ department_id: ZRZY, level: 'reminder', rule: 'case_reminder' })))
+  it('adds a department the overview did not list (under the card’s name for it), and never counts below zero', () => {
+    const s = applyCardEvent(state, ev('card.created', card({ department_id: ZRZY, level: 'reminder', rule: 'case_reminder', department_name: '自然资源局' })))
     expect(s.overview.departments.find((d) => d.department_id === ZRZY)).toEqual({
       tenant_code: '410581',
       department_id: ZRZY,
-      name: '',
+      name: '自然资源局',
       counts: { ...emptyCounts(), reminder: 1, total: 1 },
     })
+    const unnamed = applyCardEvent(state, ev('card.created', card({ id: 'k-z', department_id: ZRZY })))
+    expect(unnamed.overview.departments.find((d) => d.department_id === ZRZY)?.name).toBe('')
     const empty = liveState({ ...overview(), totals: emptyCounts(), by_rule: {} })
     const after = applyCardEvent(empty, ev('card.updated', card({ id: 'k-y', status: 'cancelled' })))
     expect(after.overview.totals).toEqual(emptyCounts())
@@ -292,8 +300,25 @@ describe('supervision labels', () => {
     expect(cardRuleLabel('new_rule')).toBe('new_rule')
     expect(notificationKindLabel('card.red')).toBe('红牌')
     expect(notificationKindLabel('notice')).toBe('督办单')
+    expect(notificationKindLabel('notice_reply')).toBe('督办回复')
+    expect(notificationKindTagType('notice_reply')).toBe('success')
     expect(notificationKindLabel('system.other')).toBe('system.other')
     setLocale('en')
     expect(cardLevelLabel('yellow')).toBe('Yellow card')
+    expect(notificationKindLabel('notice_reply')).toBe('Notice reply')
+  })
+})
+
+describe('withDepartmentName', () => {
+  it('keeps the server’s name, else takes the one the dashboard has, and fetches nothing', () => {
+    const ov = overview()
+    const named = card({ department_name: '住建局（服务器）' })
+    expect(withDepartmentName(named, ov)).toBe(named)
+    expect(withDepartmentName(card(), ov).department_name).toBe('住房和城乡建设局')
+    expect(withDepartmentName(card({ id: 'k-old', department_id: ZRZY }), ov).department_name).toBe('住房和城乡建设局')
+    const stray = card({ department_id: ZRZY })
+    expect(withDepartmentName(stray, ov)).toBe(stray)
+    const none = card({ department_id: null })
+    expect(withDepartmentName(none, ov)).toBe(none)
   })
 })

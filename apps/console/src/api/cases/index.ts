@@ -36,6 +36,7 @@ export function normalizeCase(c: CaseDetail): CaseDetail {
     missing_materials: arr(c.missing_materials),
     correction_items: arr(c.correction_items),
     steps: arr(c.steps),
+    flow_edges: arr(c.flow_edges),
     pauses: arr(c.pauses),
     fees: arr(c.fees),
     events: arr(c.events),
@@ -111,25 +112,27 @@ export async function myTasks(): Promise<Task[]> {
 
 // Windows.
 
+/** The windows of one readable tenant, or of every readable one when `tenant` is empty (each row names its region). */
 export async function listWindows(tenant?: string): Promise<Window[]> {
   const res = await http.get<{ items: Window[] }>('/api/v1/windows', { query: { tenant: tenant || undefined } })
-  return arr(res?.items).map((w) => ({ ...w, staff_ids: arr(w.staff_ids) }))
+  return arr(res?.items).map((w) => ({ ...w, tenant_code: w.tenant_code ?? '', staff_ids: arr(w.staff_ids) }))
 }
 
+/** Opens a window in the caller's tenant (the answer may leave tenant_code empty: the caller knows it). */
 export async function createWindow(body: WindowInput): Promise<Window> {
   const w = await http.post<Window>('/api/v1/windows', body)
-  return { ...w, staff_ids: arr(w.staff_ids) }
+  return { ...w, tenant_code: w.tenant_code ?? '', staff_ids: arr(w.staff_ids) }
 }
 
-/** Changes a window; the answer carries no staff (the caller keeps its list). */
-export function updateWindow(id: string, body: WindowInput): Promise<Omit<Window, 'staff_ids'>> {
-  return http.put<Omit<Window, 'staff_ids'>>(`/api/v1/windows/${enc(id)}`, body)
+/** Changes a window; the answer carries neither staff nor region (the caller keeps its own). */
+export function updateWindow(id: string, body: WindowInput): Promise<Omit<Window, 'staff_ids' | 'tenant_code'>> {
+  return http.put<Omit<Window, 'staff_ids' | 'tenant_code'>>(`/api/v1/windows/${enc(id)}`, body)
 }
 
-/** Replaces the clerks authorised at a window. */
+/** Replaces the clerks authorised at a window (the answer may leave tenant_code empty). */
 export async function setWindowStaff(id: string, userIds: string[]): Promise<Window> {
   const w = await http.put<Window>(`/api/v1/windows/${enc(id)}/staff`, { user_ids: userIds })
-  return { ...w, staff_ids: arr(w.staff_ids) }
+  return { ...w, tenant_code: w.tenant_code ?? '', staff_ids: arr(w.staff_ids) }
 }
 
 /** Daily accepted and decided counts per window; without a period, the last 20 working days. */

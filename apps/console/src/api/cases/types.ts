@@ -25,6 +25,12 @@ export type ApplicantType = 'person' | 'org'
 export type CaseStepKind = 'start' | 'task' | 'split' | 'join' | 'end'
 export type CaseStepStatus = 'pending' | 'active' | 'done'
 
+/** One edge of a case's flowchart, between two steps' `node`s. */
+export interface FlowEdge {
+  from: string
+  to: string
+}
+
 /** A material as submitted with the application (the item's list, with what was provided). */
 export interface SubmittedMaterial {
   name: string
@@ -104,8 +110,19 @@ export interface CaseSummary {
   received_at?: string
   accepted_at?: string | null
   due_at?: string | null
+  /** Overdue on the legal clock (never while submitted or paused). */
   overdue?: boolean
   fee_mismatch?: boolean
+  /** The legal deadline's last working day ("YYYY-MM-DD"); null before acceptance. */
+  due_date?: string | null
+  /** The exclusive instant by which a submitted case must be accepted or refused (5 working days). */
+  acceptance_due_at?: string | null
+  /**
+   * Working days left on the clock that runs now (the acceptance clock while submitted, the legal
+   * one after), counted by the server in the case's own tenant calendar: 0 on the last day,
+   * negative once overdue, null when no clock runs.
+   */
+  remaining_working_days?: number | null
 }
 
 export interface CaseList {
@@ -241,8 +258,11 @@ export interface CaseDetail {
   fee_charged_fen: number
   fee_mismatch: boolean
   steps: CaseStep[]
+  /** The edges of the flowchart the case runs (its filed version's); the steps' `node`s are the vertices. */
+  flow_edges: FlowEdge[]
   pauses: CasePause[]
   fees: CaseFee[]
+  /** The timeline; notes come rendered in the request's Accept-Language. */
   events: CaseEvent[]
   deadline_explanation: DeadlineExplanation | null
   created_at?: string
@@ -259,7 +279,7 @@ export type DecideInput =
   | { result: 'approve'; certificate_no: string; reason?: string }
   | { result: 'deny'; reason: string; certificate_no?: string }
 
-/** An active step as "my tasks" lists it. */
+/** An active step as "my tasks" lists it; its countdown (remaining_working_days) is the server's. */
 export interface Task {
   step_id: string
   case_id: string
@@ -282,6 +302,8 @@ export interface Task {
 /** A service-centre window with the clerks authorised there. */
 export interface Window {
   id: string
+  /** The window's region (a city reader's list spans several counties). */
+  tenant_code: string
   number: string
   name: string
   department_id: string

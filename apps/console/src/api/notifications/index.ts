@@ -1,17 +1,29 @@
 import { http } from '../http'
-import type { Channels, Inbox, InboxQuery } from './types'
+import { INBOX_MAX_LIMIT, type Channels, type Inbox, type InboxQuery } from './types'
 
 export * from './types'
 
-/** The caller's inbox, newest first, with the unread count. */
+/** The caller's inbox, newest first, with how many there are in all and the unread count. */
 export async function listNotifications(q: InboxQuery = {}): Promise<Inbox> {
   const res = await http.get<Partial<Inbox>>('/api/v1/notifications', {
-    query: { unread: q.unread ? true : undefined, limit: q.limit },
+    query: { unread: q.unread ? true : undefined, limit: q.limit === undefined ? undefined : Math.min(Math.max(1, Math.trunc(q.limit)), INBOX_MAX_LIMIT) },
   })
+  const items = Array.isArray(res?.items) ? res.items.map((n) => ({ ...n, body: n.body ?? '', link: n.link ?? '', read_at: n.read_at ?? null })) : []
   return {
-    items: Array.isArray(res?.items) ? res.items.map((n) => ({ ...n, body: n.body ?? '', link: n.link ?? '', read_at: n.read_at ?? null })) : [],
+    items,
+    // The server's count of everything that matches; an old server without it: what came.
+    total: typeof res?.total === 'number' ? res.total : items.length,
     unread: typeof res?.unread === 'number' ? res.unread : 0,
   }
+}
+
+/**
+ * The inbox's next page size: `step` more than what is listed, up to the API's bound; null when
+ * everything (or as much as the API lists) is already there.
+ */
+export function nextInboxLimit(listed: number, total: number, step: number): number | null {
+  if (listed >= total || listed >= INBOX_MAX_LIMIT) return null
+  return Math.min(listed + step, INBOX_MAX_LIMIT)
 }
 
 export function markNotificationRead(id: string): Promise<void> {

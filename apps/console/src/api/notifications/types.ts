@@ -1,7 +1,7 @@
 /** One entry of the caller's in-app inbox. Times are RFC 3339. */
 export interface Notification {
   id: string
-  /** "card.reminder", "card.yellow", "card.red", "notice" …; the console shows unknown kinds plainly. */
+  /** "card.reminder", "card.yellow", "card.red", "notice", "notice_reply" …; the console shows unknown kinds plainly. */
   kind: string
   title: string
   body: string
@@ -13,14 +13,19 @@ export interface Notification {
 
 export interface Inbox {
   items: Notification[]
+  /** Notifications in all that match the query (only unread ones with `unread`), not only in items. */
+  total: number
   /** Unread notifications in all (not only in items). */
   unread: number
 }
 
+/** The most the API lists at once (its `limit` bound); it has no offset, so older ones are out of reach. */
+export const INBOX_MAX_LIMIT = 200
+
 export interface InboxQuery {
   /** Only unread ones. */
   unread?: boolean
-  /** 1–200; the server's default is 50. */
+  /** 1–200 (INBOX_MAX_LIMIT); the server's default is 50. */
   limit?: number
 }
 

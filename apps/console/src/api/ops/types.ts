@@ -40,6 +40,8 @@ export interface TaskQuery {
 
 export interface TaskPage {
   items: QueueTask[]
+  /** The queue's tasks in the state, on every page. */
+  total: number
   page: number
   page_size: number
 }

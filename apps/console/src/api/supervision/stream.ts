@@ -47,7 +47,7 @@ export function parseCardEvent(eventName: string, data: unknown): CardEvent | nu
   const type = (CARD_EVENT_TYPES as readonly string[]).includes(eventName) ? (eventName as CardEventType) : o.type
   if (type !== 'card.created' && type !== 'card.updated') return null
   const tenant = o.tenant_code || card.tenant_code || ''
-  return { type, tenant_code: tenant, card: { ...card, tenant_code: card.tenant_code || tenant } }
+  return { type, tenant_code: tenant, card: { ...card, tenant_code: card.tenant_code || tenant, department_name: card.department_name ?? '' } }
 }
 
 export class SupervisionStream {

@@ -30,7 +30,7 @@ export interface CardCounts {
   total: number
 }
 
-/** A card as the overview's oldest list gives it (no tenant code). Times are RFC 3339. */
+/** A card as lists, the overview's oldest list and the live stream give it. Times are RFC 3339. */
 export interface CardBase {
   id: string
   level: CardLevel
@@ -60,12 +60,17 @@ export interface CardBase {
   cancelled_by: string
   resolved_at: string | null
   created_at: string
+  /** The card's region. */
+  tenant_code: string
+  /**
+   * The supervised department's name, resolved by the server ("" for a card without one; a card
+   * the live stream brings may leave it empty too).
+   */
+  department_name: string
 }
 
-/** A card with its tenant (lists, detail, the live stream). */
-export interface Card extends CardBase {
-  tenant_code: string
-}
+/** A card (lists, detail, the live stream). */
+export type Card = CardBase
 
 export interface CardFilter {
   level?: CardLevel | ''
@@ -146,6 +151,8 @@ export interface Notice {
   case_id: string | null
   card_id: string | null
   department_id: string
+  /** The addressed department's name, resolved by the server. */
+  department_name: string
   text: string
   reply_due_at: string
   status: NoticeStatus
@@ -188,4 +195,12 @@ export interface CaseRef {
 export interface TimeTravelResult {
   now: string
   sweep: Record<string, unknown>
+}
+
+/** GET /api/v1/dev/clock (dev mode only): the platform clock and how far it has travelled. */
+export interface DevClock {
+  now: string
+  offset_hours: number
+  /** Whether time travel can move this clock. */
+  movable: boolean
 }

@@ -1,46 +1,22 @@
-// A case's steps as a flowchart: the nodes the case runs, with the edges of the filed version it
-// was accepted under when the page has them, otherwise edges inferred from the steps' order
-// (every task between a split and its join is a branch of its own).
+// A case's steps as a flowchart: the nodes are the case's step rows, the edges are the case's
+// flow_edges — the flowchart of the filed version the case was accepted under, as the server
+// sends it with the case. Nothing is inferred from the order of the steps.
 import type { Edge, Flowchart, Step } from '@/api/catalogue/types'
-import type { CaseDetail, CaseStep } from '@/api/cases/types'
+import type { CaseDetail, CaseStep, FlowEdge } from '@/api/cases/types'
 
 const bySeq = (a: CaseStep, b: CaseStep) => (a.seq ?? 0) - (b.seq ?? 0)
 
-/** Edges guessed from the order of the steps. */
-export function inferEdges(steps: readonly CaseStep[]): Edge[] {
-  const sorted = [...steps].sort(bySeq)
-  const edges: Edge[] = []
-  let prev: CaseStep | null = null
-  let split: CaseStep | null = null
-  let branches: CaseStep[] = []
-  for (const s of sorted) {
-    if (split && s.kind !== 'join') {
-      edges.push({ from: split.node, to: s.node })
-      branches.push(s)
-      continue
-    }
-    if (s.kind === 'join' && split) {
-      for (const b of branches) edges.push({ from: b.node, to: s.node })
-      if (branches.length === 0) edges.push({ from: split.node, to: s.node })
-      split = null
-      branches = []
-      prev = s
-      continue
-    }
-    if (prev) edges.push({ from: prev.node, to: s.node })
-    if (s.kind === 'split') {
-      split = s
-      branches = []
-    }
-    prev = s
-  }
-  return edges
-}
-
-/** The case's steps as a catalogue flowchart for the diagram layout; `edges` when known, else inferred. */
-export function caseFlowchart(steps: readonly CaseStep[], edges?: readonly Edge[] | null, deptCodes: Record<string, string> = {}): Flowchart {
+/** The case's steps and flow edges as a catalogue flowchart for the diagram layout (edges between unknown nodes are dropped). */
+export function caseFlowchart(steps: readonly CaseStep[], edges: readonly FlowEdge[] | null | undefined): Flowchart {
   const nodes = new Set(steps.map((s) => s.node))
-  const known = edges?.filter((e) => nodes.has(e.from) && nodes.has(e.to)) ?? []
+  const seen = new Set<string>()
+  const known: Edge[] = []
+  for (const e of edges ?? []) {
+    const key = `${e.from}\u0000${e.to}`
+    if (!nodes.has(e.from) || !nodes.has(e.to) || e.from === e.to || seen.has(key)) continue
+    seen.add(key)
+    known.push({ from: e.from, to: e.to })
+  }
   return {
     steps: [...steps].sort(bySeq).map(
       (s): Step => ({
@@ -49,7 +25,7 @@ export function caseFlowchart(steps: readonly CaseStep[], edges?: readonly Edge[
         kind: s.kind,
         post: '',
         role: s.role ?? '',
-        department_code: (s.department_id && deptCodes[s.department_id]) || '',
+        department_code: '',
         time_limit: s.time_limit ?? 0,
         counts: s.counts ?? false,
         checkpoint: s.checkpoint ?? false,
@@ -57,7 +33,28 @@ export function caseFlowchart(steps: readonly CaseStep[], edges?: readonly Edge[
         counterparty_rights: '',
       }),
     ),
-    edges: known.length ? [...known] : inferEdges(steps),
+    edges: known,
+  }
+}
+
+/**
+ * Where a step stands, for colouring the diagram. The server has three statuses (pending, active,
+ * done) and counts the rounds a task was activated; a return (退回) shows in them: the task sent
+ * back to is active again in a later round ("returned"), and the steps after it that had been
+ * worked are pending again ("redo").
+ */
+export type StepState = 'done' | 'active' | 'returned' | 'redo' | 'pending'
+
+export function stepState(s: Pick<CaseStep, 'status' | 'kind' | 'rounds'> | undefined): StepState {
+  if (!s) return 'pending'
+  const rounds = s.rounds ?? 0
+  switch (s.status) {
+    case 'done':
+      return 'done'
+    case 'active':
+      return s.kind === 'task' && rounds > 1 ? 'returned' : 'active'
+    default:
+      return s.kind === 'task' && rounds > 0 ? 'redo' : 'pending'
   }
 }
 
@@ -69,7 +66,7 @@ export interface BranchInfo {
   branches: number
 }
 
-/** Which tasks run in parallel, from the flowchart's edges (or the inferred ones). */
+/** Which tasks run in parallel, from the flowchart's edges. */
 export function branchesOf(flow: Flowchart): Map<string, BranchInfo> {
   const out = new Map<string, BranchInfo>()
   const byId = new Map(flow.steps.map((s) => [s.id, s]))
@@ -93,9 +90,26 @@ export function branchesOf(flow: Flowchart): Map<string, BranchInfo> {
   return out
 }
 
-/** Completed tasks before a step: where it may be returned to. */
-export function returnTargets(steps: readonly CaseStep[], from: CaseStep): CaseStep[] {
-  return steps.filter((s) => s.kind === 'task' && s.status === 'done' && (s.seq ?? 0) < (from.seq ?? 0)).sort(bySeq)
+/**
+ * Where a step may be returned to: the completed tasks upstream of it in the case's flowchart (the
+ * server refuses any other: a task in a sibling parallel branch is not upstream). Without edges,
+ * the completed tasks before it in order.
+ */
+export function returnTargets(steps: readonly CaseStep[], from: CaseStep, edges?: readonly FlowEdge[] | null): CaseStep[] {
+  const done = (s: CaseStep) => s.kind === 'task' && s.status === 'done' && s.node !== from.node
+  if (!edges?.length) return steps.filter((s) => done(s) && (s.seq ?? 0) < (from.seq ?? 0)).sort(bySeq)
+  const upstream = new Set<string>()
+  const stack = [from.node]
+  while (stack.length) {
+    const node = stack.pop()!
+    for (const e of edges) {
+      if (e.to === node && !upstream.has(e.from)) {
+        upstream.add(e.from)
+        stack.push(e.from)
+      }
+    }
+  }
+  return steps.filter((s) => done(s) && upstream.has(s.node)).sort(bySeq)
 }
 
 /** Whether a step can be worked now (completed or returned), whoever may do it. */

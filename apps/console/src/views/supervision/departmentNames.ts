@@ -1,8 +1,9 @@
 import { shallowReactive } from 'vue'
 import { listDepartments, type Department } from '@/api/departments'
 
-// Cards and notices carry a department id only. The names come from each tenant's department list,
-// fetched once per tenant per page load and shared by the supervision pages.
+// The departments of a tenant, for choosing one (the notice dialog's addressee, the cards' department
+// filter): fetched once per tenant per page load and shared by the supervision pages. Cards and
+// notices name their department themselves (department_name): never fetch a list to name them.
 const byTenant = shallowReactive(new Map<string, Department[]>())
 const pending = new Map<string, Promise<Department[]>>()
 
@@ -22,23 +23,6 @@ export function loadDepartments(tenantCode: string): Promise<Department[]> {
     pending.set(tenantCode, p)
   }
   return p
-}
-
-/** Loads the departments of every tenant in the list (distinct, non-empty codes). */
-export function loadDepartmentsOf(codes: Iterable<string | null | undefined>): Promise<unknown> {
-  const distinct = new Set<string>()
-  for (const c of codes) if (c) distinct.add(c)
-  return Promise.all([...distinct].map(loadDepartments))
-}
-
-/** A department's name once its tenant's list is loaded; "" until then or when unknown. */
-export function departmentName(id: string | null | undefined): string {
-  if (!id) return ''
-  for (const list of byTenant.values()) {
-    const d = list.find((x) => x.id === id)
-    if (d) return d.name
-  }
-  return ''
 }
 
 /** The loaded departments of one tenant (reactive). */

@@ -49,7 +49,7 @@ export function noticeStatusTagType(status: string): TagType {
   return status === 'replied' ? 'success' : status === 'escalated' ? 'danger' : 'primary'
 }
 
-/** The label of a notification kind ("card.yellow" → 黄牌, "notice" → 督办单); the kind itself when unknown. */
+/** The label of a notification kind ("card.yellow" → 黄牌, "notice" → 督办单, "notice_reply" → 督办回复); the kind itself when unknown. */
 export function notificationKindLabel(kind: string): string {
   if (kind.startsWith('card.')) return cardLevelLabel(kind.slice(5))
   const key = `inbox.kind.${kind}`
@@ -59,7 +59,8 @@ export function notificationKindLabel(kind: string): string {
 /** el-tag type of a notification kind. */
 export function notificationKindTagType(kind: string): TagType {
   if (kind.startsWith('card.')) return levelTagType(kind.slice(5))
-  return kind === 'notice' ? 'danger' : 'info'
+  if (kind === 'notice') return 'danger'
+  return kind === 'notice_reply' ? 'success' : 'info'
 }
 
 /**

@@ -91,16 +91,29 @@ function moveCounts(c: CardCounts, level: string, before: CardStatus | null, aft
 const byCreated = (a: CardBase, b: CardBase) => Date.parse(a.created_at) - Date.parse(b.created_at) || a.id.localeCompare(b.id)
 
 /**
+ * A card from the stream with its department's name: the server's when it sent one, else the one
+ * the dashboard already has (the card as listed before, or the overview's department counts). No
+ * department list is fetched for names.
+ */
+export function withDepartmentName(card: Card, ov: Pick<Overview, 'departments' | 'oldest'>): Card {
+  if (card.department_name || !card.department_id) return card
+  const listed = ov.oldest.find((c) => c.id === card.id)?.department_name
+  const counted = ov.departments.find((d) => d.department_id === card.department_id)?.name
+  const name = listed || counted || ''
+  return name ? { ...card, department_name: name } : card
+}
+
+/**
  * The state after one event. Events outside the scope or of a tenant the overview does not cover,
- * and repeats of an event already applied, leave it as it is. Counts never go below zero; a department the overview did not list yet is
- * added (its name comes with the next fetch).
+ * and repeats of an event already applied, leave it as it is. Counts never go below zero; a
+ * department the overview did not list yet is added under the card's department name.
  */
 export function applyCardEvent(state: LiveState, e: CardEvent, scope: OverviewScope = {}): LiveState {
   if (!inScope(e, scope)) return state
   // The overview lists every tenant it covers: a card of another one is not this dashboard's.
   const covered = state.overview.tenants
   if (covered.length > 0 && !covered.some((t) => t.code === e.tenant_code)) return state
-  const card = e.card
+  const card = withDepartmentName(e.card, state.overview)
   const seen = state.known[card.id]
   const before: CardStatus | null = seen ?? (e.type === 'card.created' ? null : inferPreviousStatus(card))
   const after = card.status
@@ -126,7 +139,7 @@ export function applyCardEvent(state: LiveState, e: CardEvent, scope: OverviewSc
     } else if (nowOpen) {
       departments = [
         ...departments,
-        { tenant_code: e.tenant_code, department_id: card.department_id, name: '', counts: moveCounts(emptyCounts(), level, null, after) },
+        { tenant_code: e.tenant_code, department_id: card.department_id, name: card.department_name, counts: moveCounts(emptyCounts(), level, null, after) },
       ]
     }
   }
@@ -144,19 +157,14 @@ export function applyCardEvent(state: LiveState, e: CardEvent, scope: OverviewSc
   if (nowOpen) {
     const listed = oldest.length < ov.oldest.length
     const belongs = listed || oldest.length < OLDEST_LIMIT || byCreated(card, oldest[oldest.length - 1]!) < 0
-    if (belongs) oldest = [...oldest, stripTenant(card)].sort(byCreated).slice(0, OLDEST_LIMIT)
+    if (belongs) oldest = [...oldest, { ...card, tenant_code: card.tenant_code || e.tenant_code }].sort(byCreated).slice(0, OLDEST_LIMIT)
   }
 
   return { overview: { ...ov, totals, tenants, departments, by_rule: byRule, trend, oldest }, known }
 }
 
-function stripTenant(card: Card): CardBase {
-  const { tenant_code: _tenant, ...base } = card
-  return base
-}
-
 function replaceCard(list: CardBase[], card: Card): CardBase[] {
-  return list.some((c) => c.id === card.id) ? list.map((c) => (c.id === card.id ? stripTenant(card) : c)) : list
+  return list.some((c) => c.id === card.id) ? list.map((c) => (c.id === card.id ? card : c)) : list
 }
 
 /** One line of the dashboard's live feed. */
