@@ -39,7 +39,7 @@ type alarmReport struct {
 func (a *alarmReport) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Deadline alarms (%d deadlines over a simulated day compressed into %s; Redis: %s)\n\n", a.n, a.window, a.redis)
-	fmt.Fprintf(&b, "Armed %d Asynq alarms (deterministic task IDs, ProcessAt the due instant) in %s.\n\n", a.n, a.armTook.Round(time.Millisecond))
+	fmt.Fprintf(&b, "Armed %d Asynq alarms (deterministic task IDs, ProcessAt the due instant rounded up to the second) in %s.\n\n", a.n, a.armTook.Round(time.Millisecond))
 	fmt.Fprintf(&b, "| measure | result | target |\n|---|---|---|\n")
 	fmt.Fprintf(&b, "| cards created | %d of %d deadlines; %d never carded, %d carded twice (waited %s after the window) | all, once: %s |\n",
 		a.cards, a.n, a.missing, a.duplicates, a.drained.Round(time.Second), verdict(a.missing == 0 && a.duplicates == 0))

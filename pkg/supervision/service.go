@@ -166,8 +166,12 @@ func (s *Service) EvaluateCase(ctx context.Context, t *tenant.Tenant, caseID uui
 	// Cards, their audit events and notifications are derived from the case: a crash
 	// that loses this commit loses it whole, and the next sweep makes it again. So it
 	// does not wait for the disk (the alarm bench was bound by commit flushes).
+	// Its reads plan for the case at hand: supervision_cards grows by thousands a
+	// minute in a burst, and a generic plan cached while it was small scanned a
+	// tenant's whole department index per alarm (first for the dedupe-key lookup, then,
+	// on another host, for the cards of the case).
 	scope := db.TenantScope(t.ID, uuid.Nil)
-	scope.Derived = true
+	scope.Derived, scope.CustomPlans = true, true
 	err = s.db.Tx(ctx, scope, func(tx *gorm.DB) error {
 		*ch = change{tenant: t}
 		var c caseRow
@@ -187,9 +191,7 @@ func (s *Service) EvaluateCase(ctx context.Context, t *tenant.Tenant, caseID uui
 		clockIn := CaseClock{ID: c.ID, TenantID: c.TenantID, TrackingNo: c.TrackingNo, PowerName: c.PowerName, DepartmentID: c.DepartmentID,
 			Status: c.Status, Paused: c.Paused, DueDate: c.DueDate, DueAt: c.DueAt, DeemedAccepted: c.DeemedAccepted, FeeMismatch: c.FeeMismatch}
 		// The case's cards (a handful), read once for the yellow card's finish-by date
-		// and for resolution. One query on (tenant_id, case_id): a separate lookup by
-		// dedupe key ran, on a generic plan made while the table was small, as a scan
-		// of the tenant's whole department index — 40,000 rows per alarm in the bench.
+		// and for resolution.
 		var cards []CardRow
 		if err := tx.Where("tenant_id = ? AND case_id = ?", t.ID, caseID).Find(&cards).Error; err != nil {
 			return err

@@ -128,6 +128,12 @@ type Scope struct {
 	// it commits without waiting for its WAL to reach the disk (synchronous_commit
 	// off). A crash may lose such a transaction whole, never part of it.
 	Derived bool
+	// CustomPlans plans every statement of the transaction for its actual parameters
+	// (plan_cache_mode = force_custom_plan). PostgreSQL keeps a prepared statement's
+	// generic plan for the connection's life, and ANALYZE does not invalidate it: a
+	// plan chosen while a table was nearly empty can scan a whole tenant's index once
+	// the table is large. For background work over fast-growing tables.
+	CustomPlans bool
 }
 
 // scopeSQL sets the scope (and, for Derived, asynchronous commit) for the current
@@ -142,6 +148,9 @@ func (s Scope) scopeSQL(placeholder string) (string, []any) {
 	q := `SELECT set_config('app.tenant_id', ` + p(1) + `, true), set_config('app.read_tenants', ` + p(2) + `, true), set_config('app.user_id', ` + p(3) + `, true)`
 	if s.Derived {
 		q += `, set_config('synchronous_commit', 'off', true)`
+	}
+	if s.CustomPlans {
+		q += `, set_config('plan_cache_mode', 'force_custom_plan', true)`
 	}
 	return q, []any{optionalUUID(s.Tenant), s.readSetting(), optionalUUID(s.User)}
 }

@@ -179,7 +179,8 @@ func TestClassify(t *testing.T) {
 }
 
 // TestDerivedScopeCommitsAsynchronously: only a Derived transaction (in a GORM
-// transaction or a pipeline) turns synchronous_commit off, and only for itself.
+// transaction or a pipeline) turns synchronous_commit off, and only for itself;
+// CustomPlans likewise sets plan_cache_mode for its transaction only.
 func TestDerivedScopeCommitsAsynchronously(t *testing.T) {
 	t.Parallel()
 	env := dbtest.New(t)
@@ -197,6 +198,14 @@ func TestDerivedScopeCommitsAsynchronously(t *testing.T) {
 	derived.Derived = true
 	if got := show(derived); got != "off" {
 		t.Fatalf("derived transaction: synchronous_commit %q", got)
+	}
+	custom := db.TenantScope(uuid.New(), uuid.Nil)
+	custom.CustomPlans = true
+	var mode string
+	if err := env.DB.Tx(ctx, custom, func(tx *gorm.DB) error {
+		return tx.Raw(`SELECT current_setting('plan_cache_mode')`).Row().Scan(&mode)
+	}); err != nil || mode != "force_custom_plan" {
+		t.Fatalf("custom plans: %q %v", mode, err)
 	}
 	if got := show(db.TenantScope(uuid.New(), uuid.Nil)); got != "on" {
 		t.Fatalf("ordinary transaction after a derived one: synchronous_commit %q", got)
