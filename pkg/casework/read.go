@@ -90,9 +90,9 @@ func (s *Service) Get(ctx context.Context, scope db.Scope, id uuid.UUID) (*Detai
 	b := &pgx.Batch{}
 	b.Queue(`SELECT c.*,
 		(SELECT coalesce(json_agg(s ORDER BY s.seq), '[]') FROM case_steps s WHERE s.case_id = c.id) AS steps_json,
-		(SELECT coalesce(json_agg(p ORDER BY p.started_at), '[]') FROM case_pauses p WHERE p.case_id = c.id) AS pauses_json,
-		(SELECT coalesce(json_agg(f ORDER BY f.created_at), '[]') FROM case_fees f WHERE f.case_id = c.id) AS fees_json,
-		(SELECT coalesce(json_agg(e ORDER BY e.at, e.id), '[]') FROM case_events e WHERE e.case_id = c.id) AS events_json
+		(SELECT coalesce(json_agg(p ORDER BY p.started_at), '[]') FROM case_pauses p WHERE p.tenant_id = c.tenant_id AND p.case_id = c.id) AS pauses_json,
+		(SELECT coalesce(json_agg(f ORDER BY f.created_at), '[]') FROM case_fees f WHERE f.tenant_id = c.tenant_id AND f.case_id = c.id) AS fees_json,
+		(SELECT coalesce(json_agg(e ORDER BY e.at, e.id), '[]') FROM case_events e WHERE e.tenant_id = c.tenant_id AND e.case_id = c.id) AS events_json
 		FROM cases c WHERE c.id = $1`, id)
 	err := s.db.Batch(ctx, scope, b, func(br pgx.BatchResults) error {
 		rows, err := br.Query()
