@@ -560,6 +560,7 @@ func TestOnlineApplicationAndTasks(t *testing.T) {
 			AcceptanceDueAt *time.Time `json:"acceptance_due_at"`
 			DueDate         *string    `json:"due_date"`
 			Remaining       *int       `json:"remaining_working_days"`
+			DeadlinePassed  bool       `json:"deadline_passed"`
 		} `json:"items"`
 	}
 	w.clerk.Do("GET", "/api/v1/cases?status=submitted", nil).JSON(t, &list)
@@ -576,6 +577,25 @@ func TestOnlineApplicationAndTasks(t *testing.T) {
 	if row.AcceptanceDueAt == nil || row.Remaining == nil || row.DueDate != nil ||
 		*row.Remaining != cal.WorkingDaysRemaining(w.env.Clock.Now(), *row.AcceptanceDueAt) || *row.Remaining < 4 {
 		t.Fatalf("the acceptance clock on the list row: %+v", row)
+	}
+	if row.DeadlinePassed {
+		t.Fatalf("the acceptance deadline has not passed: %+v", row)
+	}
+	// Past the acceptance deadline on a non-working day right after it, the count of
+	// working days is 0 but the row says the deadline has passed.
+	{
+		before := w.env.Clock.Now()
+		last := calendar.DateOf(row.AcceptanceDueAt.Add(-time.Nanosecond))
+		day := last.AddDays(1)
+		if cal.IsWorkingDay(day) {
+			t.Fatalf("test setup: the acceptance deadline's last day (%s) should be followed by a weekend or holiday", last)
+		}
+		w.env.Clock.Set(day.Start().Add(10 * time.Hour))
+		w.clerk.Do("GET", "/api/v1/cases?status=submitted", nil).JSON(t, &list)
+		if got := list.Items[0]; !got.DeadlinePassed || got.Remaining == nil || *got.Remaining != 0 {
+			t.Fatalf("past the acceptance deadline on a holiday: %+v", got)
+		}
+		w.env.Clock.Set(before)
 	}
 	accepted := w.do(t, w.clerk, "/api/v1/cases/"+list.Items[0].ID+"/accept", nil, 200)
 	w.clerk.Do("GET", "/api/v1/cases", nil).JSON(t, &list)

@@ -198,6 +198,10 @@ type Summary struct {
 	// acceptance clock while submitted, the legal one after), in the case's own
 	// tenant calendar; negative once overdue, null when no clock runs.
 	RemainingDays *int `json:"remaining_working_days"`
+	// DeadlinePassed: the running clock has run out (the acceptance deadline counts
+	// too, unlike Overdue). The count alone cannot say so on a weekend right after the
+	// last day, where it is 0.
+	DeadlinePassed bool `json:"deadline_passed"`
 }
 
 // Filter selects cases for lists.
@@ -282,6 +286,7 @@ func (s *Service) List(ctx context.Context, scope db.Scope, f Filter, codes map[
 		}
 		r := cal.WorkingDaysRemaining(now, *running)
 		out[i].RemainingDays = &r
+		out[i].DeadlinePassed = !c.Paused && !now.Before(*running)
 	}
 	return out, total, nil
 }

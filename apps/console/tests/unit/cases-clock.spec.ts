@@ -86,6 +86,11 @@ describe('the countdown colour', () => {
     expect(submitted).toEqual({ clock: 'acceptance', date: '2026-12-08', remaining: 3, overdue: false, paused: false })
     const late = rowDeadline({ status: 'submitted', acceptance_due_at: '2026-12-08T16:00:00Z', remaining_working_days: -2 })
     expect(countdown(late)).toEqual({ tone: 'red', key: 'overdue', n: 2 })
+    // The Sunday after the acceptance deadline: 0 working days left, yet the deadline has passed.
+    const weekend = rowDeadline({ status: 'submitted', acceptance_due_at: '2026-12-04T16:00:00Z', remaining_working_days: 0, deadline_passed: true })
+    expect(weekend.overdue).toBe(true)
+    expect(countdown(weekend)).toEqual({ tone: 'red', key: 'overdueShort' })
+    expect(countdown(rowDeadline({ status: 'submitted', acceptance_due_at: '2026-12-04T16:00:00Z', remaining_working_days: 0 }))).toMatchObject({ key: 'lastDay' })
     const handled = rowDeadline({ status: 'in_progress', due_date: '2026-12-28', due_at: '2026-12-28T16:00:00Z', remaining_working_days: -4, overdue: true, paused: false })
     expect(handled).toEqual({ clock: 'handling', date: '2026-12-28', remaining: -4, overdue: true, paused: false })
     // Without due_date the due instant's last day, in Asia/Shanghai.

@@ -123,6 +123,8 @@ export interface CaseSummary {
    * negative once overdue, null when no clock runs.
    */
   remaining_working_days?: number | null
+  /** The running clock has run out (the acceptance deadline too, unlike overdue); true even when the count is 0 on a weekend right after the last day. */
+  deadline_passed?: boolean
 }
 
 export interface CaseList {

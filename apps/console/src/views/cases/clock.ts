@@ -93,11 +93,15 @@ export interface RowDeadline {
  * handled the legal due date (due_date, else the due instant's day), with remaining_working_days as
  * the count; a closed case shows its legal due date and no count.
  */
-export function rowDeadline(c: Pick<CaseSummary, 'status' | 'due_date' | 'due_at' | 'acceptance_due_at' | 'remaining_working_days' | 'overdue' | 'paused'>): RowDeadline {
+export function rowDeadline(
+  c: Pick<CaseSummary, 'status' | 'due_date' | 'due_at' | 'acceptance_due_at' | 'remaining_working_days' | 'overdue' | 'paused' | 'deadline_passed'>,
+): RowDeadline {
   const clock = runningClock(c.status)
   const remaining = clock === 'none' ? null : (c.remaining_working_days ?? null)
   const date = clock === 'acceptance' ? lastDayOf(c.acceptance_due_at) : c.due_date || lastDayOf(c.due_at)
-  return { clock, date, remaining, overdue: clock === 'handling' && !!c.overdue, paused: clock === 'handling' && !!c.paused }
+  // The acceptance clock has no overdue flag; deadline_passed says it ran out even where the count is 0.
+  const overdue = clock === 'handling' ? !!c.overdue : clock === 'acceptance' && !!c.deadline_passed
+  return { clock, date, remaining, overdue, paused: clock === 'handling' && !!c.paused }
 }
 
 /** Which clock a case in this status runs: acceptance (5 working days from receipt), handling, or none. */
