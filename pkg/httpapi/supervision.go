@@ -321,7 +321,11 @@ func (s *Server) inbox(c *fiber.Ctx) error {
 	if err != nil || limit < 1 || limit > 200 {
 		return apperr.BadRequest("bad_query", apperr.Params{"param": "limit", "reason": "an integer from 1 to 200"})
 	}
-	items, total, unread, err := s.Supervision.Inbox(c.UserContext(), a.TenantID, a.UserID, c.Query("unread") == "true", limit)
+	offset, err := strconv.Atoi(c.Query("offset", "0"))
+	if err != nil || offset < 0 || offset > 1_000_000 {
+		return apperr.BadRequest("bad_query", apperr.Params{"param": "offset", "reason": "an integer from 0 to 1000000"})
+	}
+	items, total, unread, err := s.Supervision.Inbox(c.UserContext(), a.TenantID, a.UserID, c.Query("unread") == "true", limit, offset)
 	if err != nil {
 		return err
 	}

@@ -377,7 +377,7 @@ func nameNotices(tx *gorm.DB, ns []Notice) error {
 }
 
 // Inbox returns a user's notifications, newest first, and the unread count.
-func (s *Service) Inbox(ctx context.Context, tenantID, userID uuid.UUID, unreadOnly bool, limit int) (items []Notification, total, unread int64, err error) {
+func (s *Service) Inbox(ctx context.Context, tenantID, userID uuid.UUID, unreadOnly bool, limit, offset int) (items []Notification, total, unread int64, err error) {
 	err = s.db.Tx(ctx, db.TenantScope(tenantID, userID), func(tx *gorm.DB) error {
 		if err := tx.Model(&Notification{}).Where("tenant_id = ? AND user_id = ? AND read_at IS NULL", tenantID, userID).Count(&unread).Error; err != nil {
 			return err
@@ -395,7 +395,10 @@ func (s *Service) Inbox(ctx context.Context, tenantID, userID uuid.UUID, unreadO
 		if limit <= 0 || limit > 200 {
 			limit = 50
 		}
-		return q.Order("created_at DESC").Limit(limit).Find(&items).Error
+		if offset < 0 {
+			offset = 0
+		}
+		return q.Order("created_at DESC, id DESC").Limit(limit).Offset(offset).Find(&items).Error
 	})
 	if items == nil {
 		items = []Notification{}

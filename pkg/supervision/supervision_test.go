@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -391,6 +392,19 @@ func TestNoticesAndEscalation(t *testing.T) {
 	}
 	if r := city.Do("GET", "/api/v1/notifications?limit=abc", nil); r.Status != 400 {
 		t.Fatalf("a bad limit: %d", r.Status)
+	}
+	// Paging past the newest: offset counts from the newest, the total stays the whole inbox.
+	whole := senderInbox.Total
+	city.Do("GET", fmt.Sprintf("/api/v1/notifications?limit=1&offset=%d", whole-1), nil).JSON(t, &senderInbox)
+	if len(senderInbox.Items) != 1 || senderInbox.Total != whole {
+		t.Fatalf("the oldest entry by offset: %+v", senderInbox)
+	}
+	city.Do("GET", fmt.Sprintf("/api/v1/notifications?offset=%d", whole), nil).JSON(t, &senderInbox)
+	if len(senderInbox.Items) != 0 || senderInbox.Total != whole {
+		t.Fatalf("past the end: %+v", senderInbox)
+	}
+	if r := city.Do("GET", "/api/v1/notifications?offset=-1", nil); r.Status != 400 {
+		t.Fatalf("a negative offset: %d", r.Status)
 	}
 	// A county supervisor's notice about the card goes unanswered and escalates; it is
 	// about the card's case too.

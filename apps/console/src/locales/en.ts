@@ -877,7 +877,6 @@ const en: MessageSchema = {
     },
     shown: 'Showing {n} of {total}',
     more: 'Load more',
-    latestOnly: 'Only the latest {n} are listed',
   },
   ops: {
     title: 'Task queues',

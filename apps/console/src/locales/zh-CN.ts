@@ -876,7 +876,6 @@ const zhCN = {
     },
     shown: '已显示 {n} 条，共 {total} 条',
     more: '加载更多',
-    latestOnly: '仅列出最近的 {n} 条',
   },
   ops: {
     title: '任务队列',

@@ -47,8 +47,11 @@ describe('InboxBell', { timeout: 60000 }, () => {
       if (p === '/api/v1/notifications' && req.method === 'GET') {
         if (total === undefined) return jsonResponse(200, { items: ITEMS, unread })
         // A long inbox: as many as asked for, and the total of all.
-        const limit = Number(new URL(req.url, 'http://x').searchParams.get('limit') ?? 50)
-        const items = Array.from({ length: Math.min(limit, total) }, (_, i) => ({ ...ITEMS[0]!, id: `m${i}`, kind: i % 2 ? 'notice_reply' : 'notice' }))
+        const sp = new URL(req.url, 'http://x').searchParams
+        const limit = Number(sp.get('limit') ?? 50)
+        const offset = Number(sp.get('offset') ?? 0)
+        const n = Math.max(0, Math.min(limit, total - offset))
+        const items = Array.from({ length: n }, (_, i) => ({ ...ITEMS[0]!, id: `m${offset + i}`, kind: (offset + i) % 2 ? 'notice_reply' : 'notice' }))
         return jsonResponse(200, { items, total, unread })
       }
       if (p === '/api/v1/notifications/read-all') {
@@ -134,6 +137,31 @@ describe('InboxBell', { timeout: 60000 }, () => {
     expect(f.seen.at(-1)!.url).toBe('/api/v1/notifications?limit=100')
     expect(document.body.querySelectorAll('[data-testid="inbox-item"]')).toHaveLength(73)
     expect(document.body.querySelector('[data-testid="inbox-count"]')!.textContent).toContain('已显示 73 条，共 73 条')
+    expect(document.body.querySelector('[data-testid="inbox-more"]')).toBeNull()
+  })
+
+  it('pages past the 200 one request lists by offset, appending', async () => {
+    const { f } = await mountBell(['case:read'], 260)
+    await wrapper!.find('[data-testid="inbox-bell"]').trigger('click')
+    await settle(10)
+    await flushPromises()
+    for (let i = 0; i < 5; i++) {
+      ;(document.body.querySelector('[data-testid="inbox-more"]') as HTMLElement).click()
+      await settle(10)
+      await flushPromises()
+    }
+    expect(f.seen.map((r) => r.url).filter((u) => u.startsWith('/api/v1/notifications?'))).toEqual([
+      '/api/v1/notifications?limit=1', // the unread count at mount
+      '/api/v1/notifications?limit=50',
+      '/api/v1/notifications?limit=100',
+      '/api/v1/notifications?limit=150',
+      '/api/v1/notifications?limit=200',
+      '/api/v1/notifications?limit=50&offset=200',
+      '/api/v1/notifications?limit=50&offset=250',
+    ])
+    const listed = [...document.body.querySelectorAll('[data-testid="inbox-item"]')]
+    expect(listed).toHaveLength(260)
+    expect(document.body.querySelector('[data-testid="inbox-count"]')!.textContent).toContain('已显示 260 条，共 260 条')
     expect(document.body.querySelector('[data-testid="inbox-more"]')).toBeNull()
   })
 

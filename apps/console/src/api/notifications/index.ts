@@ -6,7 +6,11 @@ export * from './types'
 /** The caller's inbox, newest first, with how many there are in all and the unread count. */
 export async function listNotifications(q: InboxQuery = {}): Promise<Inbox> {
   const res = await http.get<Partial<Inbox>>('/api/v1/notifications', {
-    query: { unread: q.unread ? true : undefined, limit: q.limit === undefined ? undefined : Math.min(Math.max(1, Math.trunc(q.limit)), INBOX_MAX_LIMIT) },
+    query: {
+      unread: q.unread ? true : undefined,
+      limit: q.limit === undefined ? undefined : Math.min(Math.max(1, Math.trunc(q.limit)), INBOX_MAX_LIMIT),
+      offset: q.offset ? Math.max(0, Math.trunc(q.offset)) : undefined,
+    },
   })
   const items = Array.isArray(res?.items) ? res.items.map((n) => ({ ...n, body: n.body ?? '', link: n.link ?? '', read_at: n.read_at ?? null })) : []
   return {

@@ -27,6 +27,8 @@ export interface InboxQuery {
   unread?: boolean
   /** 1–200 (INBOX_MAX_LIMIT); the server's default is 50. */
   limit?: number
+  /** How many of the newest to skip (paging past what one request lists). */
+  offset?: number
 }
 
 export type ChannelState = 'configured' | 'not_configured'
