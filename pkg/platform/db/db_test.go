@@ -207,8 +207,14 @@ func TestDerivedScopeCommitsAsynchronously(t *testing.T) {
 	}); err != nil || mode != "force_custom_plan" {
 		t.Fatalf("custom plans: %q %v", mode, err)
 	}
-	if got := show(db.TenantScope(uuid.New(), uuid.Nil)); got != "on" {
-		t.Fatalf("ordinary transaction after a derived one: synchronous_commit %q", got)
+	var def string
+	if err := env.DB.Tx(ctx, db.TenantScope(uuid.New(), uuid.Nil), func(tx *gorm.DB) error {
+		return tx.Raw(`SELECT reset_val FROM pg_settings WHERE name = 'synchronous_commit'`).Row().Scan(&def)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := show(db.TenantScope(uuid.New(), uuid.Nil)); got != def {
+		t.Fatalf("ordinary transaction after a derived one: synchronous_commit %q (server default %q)", got, def)
 	}
 	b := &pgx.Batch{}
 	b.Queue(`SHOW synchronous_commit`)
