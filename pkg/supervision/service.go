@@ -39,7 +39,7 @@ type CheckPayload struct {
 	At time.Time `json:"at,omitzero"`
 }
 
-// AlarmTask is the Asynq task and options that arm alarm a of a case. skew is the
+// AlarmTask is the Asynq task and options that arm a case's alarm for instant at. skew is the
 // platform clock minus the wall clock (non-zero in dev mode after time travel).
 //
 // Asynq keeps a scheduled task's instant in whole seconds and releases it once that
