@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"sunshine/pkg/actor"
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/authz"
 	"sunshine/pkg/catalogue"
@@ -26,11 +27,29 @@ func (s *Server) registerCatalogue() {
 	s.route("GET", "/api/v1/powers/export", authz.PowerRead, s.exportPowers)
 	s.route("POST", "/api/v1/powers/import", authz.PowerDraft, s.importPowers)
 	s.route("GET", "/api/v1/powers/:id", authz.PowerRead, s.getPower)
-	s.route("PUT", "/api/v1/powers/:id", authz.PowerDraft, s.updatePower)
-	s.route("POST", "/api/v1/powers/:id/submit", authz.PowerDraft, s.submitPower)
-	s.route("POST", "/api/v1/powers/:id/review", authz.PowerReview, s.reviewPower)
-	s.route("POST", "/api/v1/powers/:id/publish", authz.PowerReview, s.publishPower)
-	s.route("POST", "/api/v1/powers/:id/file", authz.PowerFile, s.filePower)
+	s.route("PUT", "/api/v1/powers/:id", authz.PowerDraft, s.powerAction(func(c *fiber.Ctx, a actor.Actor, id uuid.UUID) (*catalogue.Detail, error) {
+		in := newContent()
+		if err := Bind(c, &in); err != nil {
+			return nil, err
+		}
+		return s.Catalogue.Update(c.UserContext(), a, id, in)
+	}))
+	s.route("POST", "/api/v1/powers/:id/submit", authz.PowerDraft, s.powerAction(func(c *fiber.Ctx, a actor.Actor, id uuid.UUID) (*catalogue.Detail, error) {
+		return s.Catalogue.Submit(c.UserContext(), a, id)
+	}))
+	s.route("POST", "/api/v1/powers/:id/review", authz.PowerReview, s.powerAction(func(c *fiber.Ctx, a actor.Actor, id uuid.UUID) (*catalogue.Detail, error) {
+		var in catalogue.Decision
+		if err := Bind(c, &in); err != nil {
+			return nil, err
+		}
+		return s.Catalogue.Review(c.UserContext(), a, id, in)
+	}))
+	s.route("POST", "/api/v1/powers/:id/publish", authz.PowerReview, s.powerAction(func(c *fiber.Ctx, a actor.Actor, id uuid.UUID) (*catalogue.Detail, error) {
+		return s.Catalogue.Publish(c.UserContext(), a, id)
+	}))
+	s.route("POST", "/api/v1/powers/:id/file", authz.PowerFile, s.powerAction(func(c *fiber.Ctx, a actor.Actor, id uuid.UUID) (*catalogue.Detail, error) {
+		return s.Catalogue.File(c.UserContext(), a, id)
+	}))
 	s.route("POST", "/api/v1/powers/:id/revise", authz.PowerDraft, s.revisePower)
 	s.route("GET", "/api/v1/powers/:id/diff", authz.PowerRead, s.diffPower)
 	s.route("GET", "/api/v1/powers/:id/history", authz.PowerRead, s.powerHistory)
@@ -145,72 +164,20 @@ func (s *Server) getPower(c *fiber.Ctx) error {
 	return c.JSON(d)
 }
 
-func (s *Server) updatePower(c *fiber.Ctx) error {
-	id, err := PathUUID(c, "id")
-	if err != nil {
-		return err
+// powerAction is a handler that acts on the power in the path and answers with its
+// detail, like caseAction for cases.
+func (s *Server) powerAction(fn func(c *fiber.Ctx, a actor.Actor, id uuid.UUID) (*catalogue.Detail, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := PathUUID(c, "id")
+		if err != nil {
+			return err
+		}
+		d, err := fn(c, actorOf(c), id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(d)
 	}
-	in := newContent()
-	if err := Bind(c, &in); err != nil {
-		return err
-	}
-	d, err := s.Catalogue.Update(c.UserContext(), actorOf(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(d)
-}
-
-func (s *Server) submitPower(c *fiber.Ctx) error {
-	id, err := PathUUID(c, "id")
-	if err != nil {
-		return err
-	}
-	d, err := s.Catalogue.Submit(c.UserContext(), actorOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(d)
-}
-
-func (s *Server) reviewPower(c *fiber.Ctx) error {
-	id, err := PathUUID(c, "id")
-	if err != nil {
-		return err
-	}
-	var in catalogue.Decision
-	if err := Bind(c, &in); err != nil {
-		return err
-	}
-	d, err := s.Catalogue.Review(c.UserContext(), actorOf(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(d)
-}
-
-func (s *Server) publishPower(c *fiber.Ctx) error {
-	id, err := PathUUID(c, "id")
-	if err != nil {
-		return err
-	}
-	d, err := s.Catalogue.Publish(c.UserContext(), actorOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(d)
-}
-
-func (s *Server) filePower(c *fiber.Ctx) error {
-	id, err := PathUUID(c, "id")
-	if err != nil {
-		return err
-	}
-	d, err := s.Catalogue.File(c.UserContext(), actorOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(d)
 }
 
 type reviseRequest struct {
