@@ -198,11 +198,7 @@ func TestLadderFollowsTheCase(t *testing.T) {
 	// row per outside channel (none configured in tests) and no entry is doubled.
 	{
 		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, w.env.DB.OwnerURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
+		conn := connect(t, w.env.DB.OwnerURL)
 		var notes, odd, dup int
 		if err := conn.QueryRow(ctx, `SELECT count(*),
 				count(*) FILTER (WHERE (SELECT count(*) FROM notification_deliveries d WHERE d.notification_id = n.id
@@ -245,6 +241,18 @@ func TestLadderFollowsTheCase(t *testing.T) {
 			t.Fatalf("card %s still %s after the decision", c.Rule, c.Status)
 		}
 	}
+}
+
+// connect opens a direct connection (as the owner or the application role), closed
+// when the test ends.
+func connect(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
 }
 
 // overdueCase makes a case with a yellow card.
@@ -296,11 +304,7 @@ func TestAppealDecideCancelAndTheDatabaseGuard(t *testing.T) {
 	// The database refuses the supervised application role everything a card must never
 	// suffer: deletion, rewriting its facts, deciding its fate without the supervisor mark.
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, w.env.DB.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(t, w.env.DB.AppURL)
 	t581, _ := w.env.App.Tenants.ByCode(ctx, "410581")
 	var other card
 	for _, x := range w.cards(t, sup, "status=active") {
@@ -455,14 +459,10 @@ func TestAlarmsAndRedisWipe(t *testing.T) {
 	w := newWorld(t, apitest.Options{Redis: true})
 	id := w.accepted(t)
 	ctx := context.Background()
+	conn := connect(t, w.env.DB.OwnerURL)
 	alarms := func() []string {
 		var ids []string
 		t581, _ := w.env.App.Tenants.ByCode(ctx, "410581")
-		conn, err := pgx.Connect(ctx, w.env.DB.OwnerURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
 		rows, _ := conn.Query(ctx, `SELECT task_id FROM supervision_alarms WHERE tenant_id = $1 AND case_id = $2 ORDER BY task_id`, t581.ID, uuid.MustParse(id))
 		for rows.Next() {
 			var s string
