@@ -29,14 +29,14 @@ import (
 
 type apiReport struct {
 	pgbenchTPS float64
-	// WAL written per request (pg_stat_wal over the phase; the cluster is otherwise
+	// WAL written per intake (pg_stat_wal over the phase; the cluster is otherwise
 	// quiet during it): what bounds a write-heavy phase on a slow disk.
-	pgbenchWAL, intakeWAL walCost
-	intake                result
-	baseRead              result
-	read                  result
-	redis                 string
-	clients               int
+	intakeWAL walCost
+	intake    result
+	baseRead  result
+	read      result
+	redis     string
+	clients   int
 }
 
 func freeAddr() string {

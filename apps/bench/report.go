@@ -44,6 +44,7 @@ func (r *report) String() string {
 			ratio := a.intake.TPS() / a.pgbenchTPS
 			fmt.Fprintf(&b, "| POST /api/v1/cases (intake) | %s | pgbench single-row insert: %.0f tps | %.0f%% | ≥ 40%%, p99 < 100 ms: %s |\n",
 				a.intake, a.pgbenchTPS, ratio*100, verdict(ratio >= 0.40 && a.intake.P99 < 100*time.Millisecond && a.intake.Errors == 0))
+			fmt.Fprintf(&b, "| WAL per intake | %s | — | — | — |\n", a.intakeWAL)
 		}
 		if a.baseRead.Requests > 0 {
 			ratio := a.read.TPS() / a.baseRead.TPS()
