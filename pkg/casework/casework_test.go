@@ -646,3 +646,74 @@ func TestOnlineApplicationAndTasks(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+// TestWindowsAPI: the tenant admin opens, changes and staffs windows; every answer
+// names the window's tenant and who is authorised there, as the list does.
+func TestWindowsAPI(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	admin := w.env.Login("410581", "admin")
+	var depts struct {
+		Items []struct {
+			ID   string `json:"id"`
+			Code string `json:"code"`
+		} `json:"items"`
+	}
+	admin.Do("GET", "/api/v1/departments", nil).JSON(t, &depts)
+	var zjj string
+	for _, d := range depts.Items {
+		if d.Code == "ZJJ" {
+			zjj = d.ID
+		}
+	}
+	if zjj == "" {
+		t.Fatalf("no ZJJ department: %+v", depts)
+	}
+	type window struct {
+		ID         string   `json:"id"`
+		Number     string   `json:"number"`
+		Name       string   `json:"name"`
+		Active     bool     `json:"active"`
+		TenantCode string   `json:"tenant_code"`
+		StaffIDs   []string `json:"staff_ids"`
+	}
+	r := admin.Do("POST", "/api/v1/windows", map[string]any{"number": "B07", "name": "住建专窗", "department_id": zjj})
+	var created window
+	r.JSON(t, &created)
+	if r.Status != 201 || created.TenantCode != "410581" || created.StaffIDs == nil || len(created.StaffIDs) != 0 || !created.Active {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	if r := admin.Do("POST", "/api/v1/windows", map[string]any{"number": "B07", "name": "重复", "department_id": zjj}); r.Status != 409 {
+		t.Fatalf("a taken number: %d %s", r.Status, r.Body)
+	}
+	var clerkID string
+	var users struct {
+		Items []struct {
+			ID       string `json:"id"`
+			Username string `json:"username"`
+		} `json:"items"`
+	}
+	admin.Do("GET", "/api/v1/users", nil).JSON(t, &users)
+	for _, u := range users.Items {
+		if u.Username == "clerk" {
+			clerkID = u.ID
+		}
+	}
+	r = admin.Do("PUT", "/api/v1/windows/"+created.ID+"/staff", map[string]any{"user_ids": []string{clerkID}})
+	var staffed window
+	r.JSON(t, &staffed)
+	if r.Status != 200 || staffed.TenantCode != "410581" || len(staffed.StaffIDs) != 1 || staffed.StaffIDs[0] != clerkID {
+		t.Fatalf("staff: %d %s", r.Status, r.Body)
+	}
+	r = admin.Do("PUT", "/api/v1/windows/"+created.ID, map[string]any{"number": "B08", "name": "住建专窗（暂停）", "department_id": zjj, "active": false})
+	var changed window
+	r.JSON(t, &changed)
+	if r.Status != 200 || changed.Number != "B08" || changed.Active || changed.TenantCode != "410581" || len(changed.StaffIDs) != 1 || changed.StaffIDs[0] != clerkID {
+		t.Fatalf("update must answer with the window as listed: %d %s", r.Status, r.Body)
+	}
+	// Another county's admin cannot change it.
+	other := w.env.Login("410522", "admin")
+	if r := other.Do("PUT", "/api/v1/windows/"+created.ID, map[string]any{"number": "X1", "name": "x", "department_id": zjj}); r.Status != 404 {
+		t.Fatalf("another county: %d %s", r.Status, r.Body)
+	}
+}

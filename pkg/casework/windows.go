@@ -81,7 +81,7 @@ func (s *Service) Windows(ctx context.Context, scope db.Scope, tenants []uuid.UU
 }
 
 // CreateWindow adds a window to the actor's tenant.
-func (s *Service) CreateWindow(ctx context.Context, a actor.Actor, in WindowInput) (*Window, error) {
+func (s *Service) CreateWindow(ctx context.Context, a actor.Actor, in WindowInput) (*WindowWithStaff, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func (s *Service) CreateWindow(ctx context.Context, a actor.Actor, in WindowInpu
 	if err != nil {
 		return nil, err
 	}
-	return w, nil
+	return &WindowWithStaff{Window: *w, TenantCode: a.TenantCode, StaffIDs: []uuid.UUID{}}, nil
 }
 
 func windowError(err error, number string) error {
@@ -110,14 +110,18 @@ func windowError(err error, number string) error {
 }
 
 // UpdateWindow changes a window of the actor's tenant.
-func (s *Service) UpdateWindow(ctx context.Context, a actor.Actor, id uuid.UUID, in WindowInput) (*Window, error) {
+func (s *Service) UpdateWindow(ctx context.Context, a actor.Actor, id uuid.UUID, in WindowInput) (*WindowWithStaff, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
 	var w Window
+	staff := []uuid.UUID{}
 	err := s.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND tenant_id = ?", id, a.TenantID).First(&w).Error; err != nil {
 			return db.Classify(err)
+		}
+		if err := tx.Table("window_staff").Where("window_id = ?", id).Order("user_id").Pluck("user_id", &staff).Error; err != nil {
+			return err
 		}
 		before := map[string]any{"number": w.Number, "name": w.Name, "department_id": w.DepartmentID, "comprehensive": w.Comprehensive, "active": w.Active}
 		active := w.Active
@@ -133,7 +137,7 @@ func (s *Service) UpdateWindow(ctx context.Context, a actor.Actor, id uuid.UUID,
 	if err != nil {
 		return nil, err
 	}
-	return &w, nil
+	return &WindowWithStaff{Window: w, TenantCode: a.TenantCode, StaffIDs: staff}, nil
 }
 
 // SetWindowStaff replaces who is authorised at a window. Only users of the tenant who
@@ -185,7 +189,7 @@ func (s *Service) SetWindowStaff(ctx context.Context, a actor.Actor, id uuid.UUI
 				return db.Classify(err)
 			}
 		}
-		out = &WindowWithStaff{Window: w, StaffIDs: ids}
+		out = &WindowWithStaff{Window: w, TenantCode: a.TenantCode, StaffIDs: ids}
 		return audit.Record(tx, a, s.clock.Now(), audit.Event{Action: "window.staff", ObjectType: "window", ObjectID: id.String(),
 			Before: map[string]any{"staff": before}, After: map[string]any{"staff": ids}})
 	})

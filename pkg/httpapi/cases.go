@@ -256,7 +256,7 @@ func (s *Server) createWindow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(casework.WindowWithStaff{Window: *w, StaffIDs: []uuid.UUID{}})
+	return c.Status(fiber.StatusCreated).JSON(w)
 }
 
 func (s *Server) updateWindow(c *fiber.Ctx) error {
