@@ -605,6 +605,10 @@ func TestOnlineApplicationAndTasks(t *testing.T) {
 			From string `json:"from"`
 			To   string `json:"to"`
 		} `json:"flow_edges"`
+		Steps []struct {
+			Node    string  `json:"node"`
+			DueDate *string `json:"due_date"`
+		} `json:"steps"`
 	}
 	w.clerk.Do("GET", "/api/v1/cases/"+accepted.ID, nil).JSON(t, &detail)
 	if row := list.Items[0]; row.DueDate == nil || *row.DueDate != accepted.DueDate || row.Remaining == nil || detail.Remaining == nil || *row.Remaining != *detail.Remaining {
@@ -616,13 +620,26 @@ func TestOnlineApplicationAndTasks(t *testing.T) {
 	}
 	var tasks struct {
 		Items []struct {
-			StepName string `json:"step_name"`
-			Node     string `json:"node"`
+			StepName    string  `json:"step_name"`
+			Node        string  `json:"node"`
+			DueDate     *string `json:"due_date"`
+			CaseDueDate *string `json:"case_due_date"`
 		} `json:"items"`
 	}
 	w.handler.Do("GET", "/api/v1/tasks", nil).JSON(t, &tasks)
 	if len(tasks.Items) != 1 || tasks.Items[0].Node != "review" {
 		t.Fatalf("handler's tasks: %+v", tasks)
+	}
+	// A task carries its own last working day and the case's, as the case page does.
+	var reviewDue *string
+	for _, st := range detail.Steps {
+		if st.Node == "review" {
+			reviewDue = st.DueDate
+		}
+	}
+	if task := tasks.Items[0]; reviewDue == nil || task.DueDate == nil || *task.DueDate != *reviewDue ||
+		task.CaseDueDate == nil || *task.CaseDueDate != accepted.DueDate {
+		t.Fatalf("task due dates %v / %v, want %v / %s", task.DueDate, task.CaseDueDate, reviewDue, accepted.DueDate)
 	}
 	w.zrzy.Do("GET", "/api/v1/tasks", nil).JSON(t, &tasks)
 	if len(tasks.Items) != 0 {

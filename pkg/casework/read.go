@@ -303,22 +303,26 @@ func (s *Service) tenantCalendar(ctx context.Context, id uuid.UUID) (*calendar.C
 
 // Task is an active step as a handler's to-do list shows it.
 type Task struct {
-	StepID        uuid.UUID  `json:"step_id"`
-	CaseID        uuid.UUID  `json:"case_id"`
-	TrackingNo    string     `json:"tracking_no"`
-	PowerName     string     `json:"power_name"`
-	StepName      string     `json:"step_name"`
-	Node          string     `json:"node"`
-	Role          string     `json:"role"`
-	DepartmentID  *uuid.UUID `json:"department_id"`
-	ActivatedAt   *time.Time `json:"activated_at"`
-	DueAt         *time.Time `json:"due_at"`
-	CaseDueAt     *time.Time `json:"case_due_at"`
-	Paused        bool       `json:"paused"`
-	Overdue       bool       `json:"overdue"`
-	RemainingDays *int       `json:"remaining_working_days"`
-	Checkpoint    bool       `json:"checkpoint"`
-	Counts        bool       `json:"counts"`
+	StepID       uuid.UUID  `json:"step_id"`
+	CaseID       uuid.UUID  `json:"case_id"`
+	TrackingNo   string     `json:"tracking_no"`
+	PowerName    string     `json:"power_name"`
+	StepName     string     `json:"step_name"`
+	Node         string     `json:"node"`
+	Role         string     `json:"role"`
+	DepartmentID *uuid.UUID `json:"department_id"`
+	ActivatedAt  *time.Time `json:"activated_at"`
+	// DueDate is the step's last working day (Asia/Shanghai); DueAt the instant it
+	// ends. Likewise for the case.
+	DueDate       *calendar.Date `json:"due_date"`
+	DueAt         *time.Time     `json:"due_at"`
+	CaseDueDate   *calendar.Date `json:"case_due_date"`
+	CaseDueAt     *time.Time     `json:"case_due_at"`
+	Paused        bool           `json:"paused"`
+	Overdue       bool           `json:"overdue"`
+	RemainingDays *int           `json:"remaining_working_days"`
+	Checkpoint    bool           `json:"checkpoint"`
+	Counts        bool           `json:"counts"`
 }
 
 // Tasks lists the active steps of a department that need one of roles, most urgent
@@ -328,7 +332,7 @@ func (s *Service) Tasks(ctx context.Context, scope db.Scope, departmentID uuid.U
 	err := s.db.Tx(ctx, scope, func(tx *gorm.DB) error {
 		return tx.Table("case_steps st").
 			Select(`st.id AS step_id, st.case_id, c.tracking_no, c.power_name, st.name AS step_name, st.node, st.role,
-				st.department_id, st.activated_at, st.due_at, c.due_at AS case_due_at, c.paused, st.checkpoint, st.counts`).
+				st.department_id, st.activated_at, st.due_date, st.due_at, c.due_date AS case_due_date, c.due_at AS case_due_at, c.paused, st.checkpoint, st.counts`).
 			Joins("JOIN cases c ON c.id = st.case_id").
 			Where("st.status = 'active' AND st.kind = 'task' AND st.department_id = ? AND st.role IN ? AND c.status = 'in_progress'", departmentID, roles).
 			Order("st.due_at, c.tracking_no").Limit(500).Scan(&out).Error

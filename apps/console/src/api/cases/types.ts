@@ -292,7 +292,10 @@ export interface Task {
   role: string
   department_id: string | null
   activated_at: string | null
+  /** The step's last working day (YYYY-MM-DD, Asia/Shanghai). */
+  due_date: string | null
   due_at: string | null
+  case_due_date: string | null
   case_due_at: string | null
   paused: boolean
   overdue: boolean
