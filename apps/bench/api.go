@@ -24,6 +24,7 @@ import (
 	"sunshine/pkg/httpapi"
 	"sunshine/pkg/idcheck"
 	"sunshine/pkg/platform/broker"
+	"sunshine/pkg/platform/db"
 	"sunshine/pkg/platform/queue"
 )
 
@@ -32,11 +33,13 @@ type apiReport struct {
 	// WAL written per intake (pg_stat_wal over the phase; the cluster is otherwise
 	// quiet during it): what bounds a write-heavy phase on a slow disk.
 	intakeWAL walCost
-	intake    result
-	baseRead  result
-	read      result
-	redis     string
-	clients   int
+	// How the intakes were committed: transactions (groups) and intakes in them.
+	intakeCommits db.CommitStats
+	intake        result
+	baseRead      result
+	read          result
+	redis         string
+	clients       int
 }
 
 func freeAddr() string {
@@ -110,6 +113,7 @@ func runAPI(ctx context.Context, r *report, dbURL string, d time.Duration, clien
 			return jsonRequest("POST", base+"/api/v1/cases", token, body)
 		})
 		rep.intakeWAL = readWAL(ctx, e.ownerURL).since(walBefore, rep.intake.Requests)
+		rep.intakeCommits = e.app.Casework.IntakeCommits()
 		fmt.Fprintf(os.Stderr, "bench: intake: %s %v; WAL per intake %s\n", rep.intake, rep.intake.Status, rep.intakeWAL)
 	}
 	if doRead {

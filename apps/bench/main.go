@@ -11,7 +11,8 @@
 //
 // It needs a PostgreSQL superuser URL (BENCH_DATABASE_URL or TEST_DATABASE_URL;
 // otherwise `sunshine testenv` provides one) and, for alarms, Redis (BENCH_REDIS_URL or
-// TEST_REDIS_URL; otherwise an in-process server, reported as such).
+// TEST_REDIS_URL; otherwise an in-process server, reported as such). BENCH_KEEP_DB=1 keeps
+// the benchmark's database afterwards, to replay its statements with pgbench.
 package main
 
 import (

@@ -45,6 +45,10 @@ func (r *report) String() string {
 			fmt.Fprintf(&b, "| POST /api/v1/cases (intake) | %s | pgbench single-row insert: %.0f tps | %.0f%% | ≥ 40%%, p99 < 100 ms: %s |\n",
 				a.intake, a.pgbenchTPS, ratio*100, verdict(ratio >= 0.40 && a.intake.P99 < 100*time.Millisecond && a.intake.Errors == 0))
 			fmt.Fprintf(&b, "| WAL per intake | %s | — | — | — |\n", a.intakeWAL)
+			if c := a.intakeCommits; c.Groups > 0 {
+				fmt.Fprintf(&b, "| intakes per transaction (group commit) | %.1f (%d intakes in %d transactions, %d groups retried one by one) | — | — | — |\n",
+					float64(c.Changes)/float64(c.Groups), c.Changes, c.Groups, c.Retried)
+			}
 		}
 		if a.baseRead.Requests > 0 {
 			ratio := a.read.TPS() / a.baseRead.TPS()

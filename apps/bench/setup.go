@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -90,6 +91,10 @@ func newEnv(ctx context.Context, adminURL string, q *queue.Client, redisURL stri
 func (e *env) close(ctx context.Context) {
 	e.app.Close()
 	_ = e.app.DB.Close()
+	if os.Getenv("BENCH_KEEP_DB") != "" {
+		fmt.Fprintf(os.Stderr, "bench: kept database %s (BENCH_KEEP_DB)\n", e.name)
+		return
+	}
 	conn, err := pgx.Connect(ctx, e.adminURL)
 	if err == nil {
 		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+e.name+" WITH (FORCE)")

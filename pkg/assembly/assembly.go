@@ -130,6 +130,7 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	}
 	cals := casework.NewCalendars(p.DB, a.Tenants, national)
 	a.Casework = casework.NewService(p.DB, a.Tenants, cals, enforcer, p.Clock)
+	a.closers = append(a.closers, a.Casework.Close)
 	if p.Redis != nil {
 		a.Bus = supervision.NewBus(broker.Client(p.Redis), p.Log)
 		a.closers = append(a.closers, a.Bus.Close)

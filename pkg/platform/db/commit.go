@@ -1,0 +1,217 @@
+package db
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// Committer commits independent write pipelines together (group commit in the
+// application). Each caller hands over the statements of one change with its scope
+// and waits; a few workers take whatever has queued up meanwhile and send it as ONE
+// pipeline — every change behind its own scope statement — that PostgreSQL runs as
+// one transaction. Under load one transaction then carries many changes, and its fixed
+// cost (the round trip, the wake-ups, transaction start, the commit record and its
+// flush) is paid once for all of them: measured with pgbench on the 2-core machines,
+// eight single-row inserts or eight audit appends per transaction ran 2.6–3.2 times
+// as many rows per second as one per transaction. When the service is quiet a change
+// goes alone, as it would without the committer.
+//
+// Semantics are the caller's own transaction's: every statement of a change commits
+// with it, atomically, or none does. If any change of a group fails, PostgreSQL rolls
+// the whole group back; the committer then runs each change of the group alone, so a
+// change fails only for its own error. Changes must therefore not depend on one
+// another and must be safe to run again after a rollback — true of inserts whose
+// checks were made before (intake). Within a group the changes are ordered by tenant,
+// so that two groups take the tenants' audit lanes in the same order.
+//
+// A change is not abandoned when its caller's context ends: once handed over it
+// commits or fails like any statement already sent to the server.
+type Committer struct {
+	d       *DB
+	queue   chan *change
+	quit    chan struct{}
+	mu      sync.RWMutex // held to hand over, taken by Close
+	closed  bool
+	max     int
+	timeout time.Duration
+
+	groups, changes, retries atomic.Int64
+}
+
+type change struct {
+	scope Scope
+	// The statements as text and arguments: pgx records on a queued query the
+	// prepared statement of the connection it was sent on, so a change run again (on
+	// any connection) is queued afresh.
+	stmts []stmt
+	done  chan error
+}
+
+type stmt struct {
+	sql  string
+	args []any
+}
+
+// CommitStats counts what a committer did: groups committed, changes in them, and
+// groups that failed and were run change by change.
+type CommitStats struct{ Groups, Changes, Retried int64 }
+
+// NewCommitter starts workers that commit groups of at most max changes. Each worker
+// holds a pool connection only while it commits.
+func (d *DB) NewCommitter(workers, max int) *Committer {
+	if workers < 1 {
+		workers = 1
+	}
+	if max < 1 {
+		max = 1
+	}
+	c := &Committer{d: d, queue: make(chan *change, workers*max*2), quit: make(chan struct{}), max: max, timeout: 30 * time.Second}
+	for i := 0; i < workers; i++ {
+		go c.work()
+	}
+	return c
+}
+
+// ErrCommitterClosed is returned by Exec after Close.
+var ErrCommitterClosed = errors.New("db: committer closed")
+
+// Exec commits the statements of b (results discarded) in scope, possibly together
+// with other callers' changes, and returns the change's own outcome. A Derived scope
+// is refused: its asynchronous commit would extend to the whole group.
+func (c *Committer) Exec(ctx context.Context, scope Scope, b *pgx.Batch) error {
+	if scope.Derived || scope.CustomPlans {
+		return errors.New("db: the committer takes ordinary scopes only")
+	}
+	ch := &change{scope: scope, stmts: make([]stmt, len(b.QueuedQueries)), done: make(chan error, 1)}
+	for i, q := range b.QueuedQueries {
+		ch.stmts[i] = stmt{q.SQL, q.Arguments}
+	}
+	c.mu.RLock()
+	if c.closed {
+		c.mu.RUnlock()
+		return ErrCommitterClosed
+	}
+	select {
+	case c.queue <- ch:
+		c.mu.RUnlock()
+	case <-ctx.Done():
+		c.mu.RUnlock()
+		return ctx.Err() // not handed over: nothing was sent
+	}
+	return <-ch.done
+}
+
+// Close stops the workers once the changes already handed over are committed.
+func (c *Committer) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closed {
+		c.closed = true
+		close(c.quit)
+	}
+}
+
+// Pending is how many changes wait for a worker.
+func (c *Committer) Pending() int { return len(c.queue) }
+
+// Stats returns the counters since start.
+func (c *Committer) Stats() CommitStats {
+	return CommitStats{Groups: c.groups.Load(), Changes: c.changes.Load(), Retried: c.retries.Load()}
+}
+
+func (c *Committer) work() {
+	group := make([]*change, 0, c.max)
+	for {
+		var first *change
+		select {
+		case first = <-c.queue:
+		case <-c.quit:
+			// Changes already queued still commit: their callers are waiting.
+			select {
+			case first = <-c.queue:
+			default:
+				return
+			}
+		}
+		group = append(group[:0], first)
+	drain:
+		for len(group) < c.max {
+			select {
+			case ch := <-c.queue:
+				group = append(group, ch)
+			default:
+				break drain
+			}
+		}
+		c.commit(group)
+	}
+}
+
+// commit runs a group as one transaction; when that fails, each change alone.
+func (c *Committer) commit(group []*change) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	if len(group) > 1 {
+		sort.SliceStable(group, func(i, j int) bool {
+			return bytes.Compare(group[i].scope.Tenant[:], group[j].scope.Tenant[:]) < 0
+		})
+	}
+	err := c.send(ctx, group)
+	c.groups.Add(1)
+	c.changes.Add(int64(len(group)))
+	if err == nil || len(group) == 1 {
+		for _, ch := range group {
+			ch.done <- err
+		}
+		return
+	}
+	c.retries.Add(1)
+	for _, ch := range group {
+		ch.done <- c.send(ctx, []*change{ch})
+	}
+}
+
+// send sends changes as one pipeline (one implicit transaction) and reads every
+// result.
+func (c *Committer) send(ctx context.Context, changes []*change) error {
+	sqlDB, err := c.d.gorm.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("db: committer needs the pgx driver, got %T", dc)
+		}
+		b := &pgx.Batch{}
+		for _, ch := range changes {
+			q, args := ch.scope.scopeSQL("$")
+			b.Queue(q, args...)
+			for _, st := range ch.stmts {
+				b.Queue(st.sql, st.args...)
+			}
+		}
+		br := sc.Conn().SendBatch(ctx, b)
+		for range b.QueuedQueries {
+			if _, err := br.Exec(); err != nil {
+				_ = br.Close()
+				return err
+			}
+		}
+		return br.Close()
+	})
+}
