@@ -10,10 +10,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"sunshine/pkg/apitest"
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/casework"
 	"sunshine/pkg/idcheck"
+	"sunshine/pkg/platform/db"
 )
 
 type caseBody struct {
@@ -732,5 +735,74 @@ func TestWindowsAPI(t *testing.T) {
 	other := w.env.Login("410522", "admin")
 	if r := other.Do("PUT", "/api/v1/windows/"+created.ID, map[string]any{"number": "X1", "name": "x", "department_id": zjj}); r.Status != 404 {
 		t.Fatalf("another county: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestStepsAreStoredAtAcceptance: a case shows its flowchart's steps from intake on,
+// but stores them only when accepted (its clock starts there); a refused case never
+// does. The IDs shown before acceptance are the IDs stored.
+func TestStepsAreStoredAtAcceptance(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	tn, err := w.env.App.Tenants.ByCode(ctx, "410581")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := func(caseID string) map[string]string {
+		t.Helper()
+		var rows []struct {
+			ID   uuid.UUID
+			Node string
+		}
+		err := w.env.DB.DB.Tx(ctx, db.TenantScope(tn.ID, uuid.Nil), func(tx *gorm.DB) error {
+			return tx.Table("case_steps").Select("id, node").Where("case_id = ?", caseID).Scan(&rows).Error
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, r := range rows {
+			out[r.Node] = r.ID.String()
+		}
+		return out
+	}
+	nodes := len(apitest.ParallelFlowchart().Steps)
+	c := w.intake(t, nil)
+	if len(c.Steps) != nodes {
+		t.Fatalf("intake shows %d steps, want the flowchart's %d", len(c.Steps), nodes)
+	}
+	for _, st := range c.Steps {
+		if st.Status != "pending" || st.DueDate != "" || st.ID != casework.StepID(uuid.MustParse(c.ID), st.Node).String() {
+			t.Fatalf("planned step: %+v", st)
+		}
+	}
+	if n := len(stored(c.ID)); n != 0 {
+		t.Fatalf("a submitted case stores no steps, found %d", n)
+	}
+	var page caseBody
+	w.clerk.Do("GET", "/api/v1/cases/"+c.ID, nil).JSON(t, &page)
+	for i := range c.Steps {
+		if page.Steps[i].ID != c.Steps[i].ID || page.Steps[i].Node != c.Steps[i].Node {
+			t.Fatalf("the case page shows other steps than intake: %+v vs %+v", page.Steps, c.Steps)
+		}
+	}
+	refused := w.intake(t, nil)
+	w.do(t, w.clerk, "/api/v1/cases/"+refused.ID+"/refuse", map[string]any{"reason": "不属于本机关职权范围"}, 200)
+	if n := len(stored(refused.ID)); n != 0 {
+		t.Fatalf("a refused case stores no steps, found %d", n)
+	}
+	accepted := w.do(t, w.clerk, "/api/v1/cases/"+c.ID+"/accept", nil, 200)
+	rows := stored(c.ID)
+	if len(rows) != nodes {
+		t.Fatalf("acceptance stores every step: %d of %d", len(rows), nodes)
+	}
+	for _, st := range accepted.Steps {
+		if rows[st.Node] != st.ID || st.ID != stepID(c, st.Node) {
+			t.Fatalf("step %s stored as %s, shown as %s before acceptance", st.Node, rows[st.Node], stepID(c, st.Node))
+		}
+	}
+	if status, due := accepted.step("review"); status != "active" || due == "" {
+		t.Fatalf("review after acceptance: %s due %q", status, due)
 	}
 }

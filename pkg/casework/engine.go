@@ -25,8 +25,16 @@ func newEngine(fc catalogue.Flowchart, steps []Step) *engine {
 	return e
 }
 
+// StepID is the ID of a case's step for a flowchart node: derived from both, so the
+// steps a case shows before acceptance (planned, not yet stored) keep their IDs when
+// acceptance stores them.
+func StepID(caseID uuid.UUID, node string) uuid.UUID {
+	return uuid.NewSHA1(caseID, []byte(node))
+}
+
 // instantiate creates one pending row per flowchart node, ordered by the flowchart's
-// topological position (for display).
+// topological position (for display). A case's rows are stored when it is accepted;
+// until then it shows them as planned.
 func instantiate(fc catalogue.Flowchart, tenantID, caseID uuid.UUID, deptByCode map[string]uuid.UUID) []Step {
 	order := map[string]int{}
 	for i, st := range fc.Steps {
@@ -35,7 +43,7 @@ func instantiate(fc catalogue.Flowchart, tenantID, caseID uuid.UUID, deptByCode 
 	out := make([]Step, 0, len(fc.Steps))
 	for _, st := range fc.Steps {
 		row := Step{
-			ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, CaseID: caseID, Node: st.ID, Kind: string(st.Kind),
+			ID: StepID(caseID, st.ID), TenantID: tenantID, CaseID: caseID, Node: st.ID, Kind: string(st.Kind),
 			Name: st.Name, Seq: order[st.ID], Role: st.Role, TimeLimit: st.TimeLimit, Counts: st.Counts,
 			Checkpoint: st.Checkpoint, Status: StepPending,
 		}
@@ -152,6 +160,9 @@ func (e *engine) reach(id string, forward bool) map[string]bool {
 	}
 	return seen
 }
+
+// started reports whether the case has passed its start node (acceptance).
+func (e *engine) started() bool { return e.steps[e.fc.Start().ID].Status == StepDone }
 
 // finished reports whether the end node has been reached.
 func (e *engine) finished() bool { return e.steps[e.fc.End().ID].Status == StepDone }

@@ -14,6 +14,7 @@ import (
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/audit"
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/catalogue"
 	"sunshine/pkg/idcheck"
 	"sunshine/pkg/platform/db"
 )
@@ -420,6 +421,36 @@ func (s *Service) GetProject(ctx context.Context, scope db.Scope, id uuid.UUID) 
 	byCase := map[uuid.UUID][]Step{}
 	for _, st := range steps {
 		byCase[st.CaseID] = append(byCase[st.CaseID], st)
+	}
+	// Cases not accepted yet show their tasks as planned (as their case page does).
+	var unnamed []uuid.UUID
+	for i := range cases {
+		c := &cases[i]
+		if _, stored := byCase[c.ID]; stored {
+			continue
+		}
+		ver, err := s.version(ctx, scope, c.VersionID)
+		if err != nil {
+			return nil, err
+		}
+		planned, err := s.plannedSteps(ctx, scope, c, ver)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range planned {
+			if st.Kind != string(catalogue.KindTask) {
+				continue
+			}
+			byCase[c.ID] = append(byCase[c.ID], st)
+			if st.DepartmentID != nil && depts[*st.DepartmentID] == "" {
+				unnamed = append(unnamed, *st.DepartmentID)
+			}
+		}
+	}
+	if len(unnamed) > 0 {
+		if err := s.db.Tx(ctx, scope, func(tx *gorm.DB) error { return departmentNames(tx, unnamed, depts) }); err != nil {
+			return nil, err
+		}
 	}
 	for _, c := range cases {
 		pc := projectCase(cal, now, &c, byCase[c.ID], depts)

@@ -32,12 +32,14 @@ type projectBody struct {
 		Overdue       bool   `json:"overdue"`
 		Paused        bool   `json:"paused"`
 		Steps         []struct {
-			Node          string `json:"node"`
-			Status        string `json:"status"`
-			DueDate       string `json:"due_date"`
-			RemainingDays *int   `json:"remaining_working_days"`
-			Overdue       bool   `json:"overdue"`
-			Late          bool   `json:"late"`
+			ID             string `json:"id"`
+			Node           string `json:"node"`
+			DepartmentName string `json:"department_name"`
+			Status         string `json:"status"`
+			DueDate        string `json:"due_date"`
+			RemainingDays  *int   `json:"remaining_working_days"`
+			Overdue        bool   `json:"overdue"`
+			Late           bool   `json:"late"`
 		} `json:"steps"`
 	} `json:"cases"`
 }
@@ -214,6 +216,25 @@ func TestProjectValidationAndLifecycle(t *testing.T) {
 	}
 	if r := sup.Do("PUT", base, map[string]any{"name": "x"}); r.Status != 403 {
 		t.Fatalf("the city supervisor changes the project: %d", r.Status)
+	}
+	// A case not accepted yet shows its tasks as planned: pending, no clock, with the
+	// IDs acceptance will store them under.
+	c3 := w.intake(t, map[string]any{"project_id": p.ID})
+	sup.Do("GET", base, nil).JSON(t, &p)
+	var planned bool
+	for _, pc := range p.Cases {
+		if pc.ID != c3.ID {
+			continue
+		}
+		planned = len(pc.Steps) == 5
+		for _, st := range pc.Steps {
+			if st.Status != "pending" || st.DueDate != "" || st.DepartmentName == "" || st.ID != stepID(c3, st.Node) {
+				t.Fatalf("planned task of a submitted case: %+v", st)
+			}
+		}
+	}
+	if !planned {
+		t.Fatalf("the project view must list the submitted case's five tasks: %+v", p.Cases)
 	}
 	// A project without open cases can be completed; it then takes no new cases.
 	r = w.head.Do("POST", "/api/v1/projects", valid("name", "红旗渠文旅综合体项目"))

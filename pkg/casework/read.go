@@ -133,7 +133,22 @@ func (s *Service) Get(ctx context.Context, scope db.Scope, id uuid.UUID) (*Detai
 	if err != nil {
 		return nil, err
 	}
+	if len(steps) == 0 {
+		if steps, err = s.plannedSteps(ctx, scope, c, ver); err != nil {
+			return nil, err
+		}
+	}
 	return s.detail(cal, t, c, ver.Flowchart.Edges, steps, pauses, fees, events), nil
+}
+
+// plannedSteps are the steps of a case not accepted yet: its version's flowchart,
+// every node pending, with the IDs acceptance will store them under.
+func (s *Service) plannedSteps(ctx context.Context, scope db.Scope, c *Case, ver *catalogue.Version) ([]Step, error) {
+	depts, err := s.departmentCodesOf(ctx, scope, c.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	return instantiate(ver.Flowchart, c.TenantID, c.ID, depts), nil
 }
 
 // caseWithChildren is a case row with its children aggregated as JSON.

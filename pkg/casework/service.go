@@ -302,14 +302,15 @@ func (s *Service) Intake(ctx context.Context, a actor.Actor, t *tenant.Tenant, i
 	if mismatch {
 		data["fee_mismatch"] = map[string]any{"charged_fen": charged, "expected_fen": expected}
 	}
-	// One round trip writes it all, atomically: the case, its steps, fees, timeline
-	// and audit event.
+	// One round trip writes it all, atomically: the case, fees, timeline and audit
+	// event. Its steps are stored when it is accepted (the clock starts there); until
+	// then the case shows them as planned, with the same IDs (StepID).
 	auditSQL, auditArgs, err := audit.Statement(a, now, audit.Event{Action: "case.submit", ObjectType: "case", ObjectID: c.ID.String(),
 		After: map[string]any{"status": c.Status, "power_id": c.PowerID, "applicant_id": idcheck.MaskResidentID(idNumber)}, Data: data})
 	if err != nil {
 		return nil, err
 	}
-	values := []any{c, &steps, &evs}
+	values := []any{c, &evs}
 	if len(fees) > 0 {
 		values = append(values, &fees)
 	}
@@ -349,11 +350,16 @@ func (s *Service) version(ctx context.Context, scope db.Scope, id uuid.UUID) (*c
 	return &ver, nil
 }
 
-// departmentCodes maps a tenant's department codes to IDs (cached for 30 s:
-// departments are added rarely and never renumbered).
+// departmentCodes maps the department codes of scope's tenant to IDs.
 func (s *Service) departmentCodes(ctx context.Context, scope db.Scope) (map[string]uuid.UUID, error) {
+	return s.departmentCodesOf(ctx, scope, scope.Tenant)
+}
+
+// departmentCodesOf maps a tenant's department codes to IDs, read within scope
+// (cached for 30 s: departments are added rarely and never renumbered).
+func (s *Service) departmentCodesOf(ctx context.Context, scope db.Scope, tenantID uuid.UUID) (map[string]uuid.UUID, error) {
 	s.cacheMu.Lock()
-	e, ok := s.depts[scope.Tenant]
+	e, ok := s.depts[tenantID]
 	s.cacheMu.Unlock()
 	if ok && time.Since(e.at) < 30*time.Second {
 		return e.codes, nil
@@ -361,14 +367,14 @@ func (s *Service) departmentCodes(ctx context.Context, scope db.Scope) (map[stri
 	var codes map[string]uuid.UUID
 	err := s.db.Tx(ctx, scope, func(tx *gorm.DB) error {
 		var err error
-		codes, err = departmentCodes(tx, scope.Tenant)
+		codes, err = departmentCodes(tx, tenantID)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.cacheMu.Lock()
-	s.depts[scope.Tenant] = deptCodes{codes: codes, at: time.Now()}
+	s.depts[tenantID] = deptCodes{codes: codes, at: time.Now()}
 	s.cacheMu.Unlock()
 	return codes, nil
 }
@@ -568,6 +574,10 @@ func (s *Service) mutate(ctx context.Context, a actor.Actor, id uuid.UUID, actio
 	if err != nil {
 		return nil, err
 	}
+	depts, err := s.departmentCodes(ctx, db.TenantScope(t.ID, a.UserID))
+	if err != nil {
+		return nil, err
+	}
 	now := s.clock.Now()
 	err = s.db.Tx(ctx, db.TenantScope(t.ID, a.UserID), func(tx *gorm.DB) error {
 		m := &mut{tx: tx, a: a, t: t, now: now, data: map[string]any{}}
@@ -579,12 +589,17 @@ func (s *Service) mutate(ctx context.Context, a actor.Actor, id uuid.UUID, actio
 		if err := tx.Where("case_id = ?", id).Order("seq").Find(&m.steps).Error; err != nil {
 			return err
 		}
+		planned := len(m.steps) == 0
 		if err := tx.Where("case_id = ?", id).Order("started_at").Find(&m.pauses).Error; err != nil {
 			return err
 		}
 		var fc catalogue.Flowchart
 		if err := tx.Table("power_versions").Select("flowchart").Where("id = ?", c.VersionID).Row().Scan(jsonScanner{&fc}); err != nil {
 			return err
+		}
+		if planned {
+			// Not accepted yet: the steps exist only as planned (see Intake).
+			m.steps = instantiate(fc, t.ID, c.ID, depts)
 		}
 		m.eng = newEngine(fc, m.steps)
 		if err := fn(m); err != nil {
@@ -603,9 +618,17 @@ func (s *Service) mutate(ctx context.Context, a actor.Actor, id uuid.UUID, actio
 		if err := tx.Select("*").Omit("created_at").Updates(m.c).Error; err != nil {
 			return db.Classify(err)
 		}
-		for i := range m.steps {
-			if err := tx.Select("*").Updates(&m.steps[i]).Error; err != nil {
+		switch {
+		case planned && m.eng.started():
+			// Acceptance: the steps are stored now, with their clocks.
+			if err := tx.Create(&m.steps).Error; err != nil {
 				return db.Classify(err)
+			}
+		case !planned:
+			for i := range m.steps {
+				if err := tx.Select("*").Updates(&m.steps[i]).Error; err != nil {
+					return db.Classify(err)
+				}
 			}
 		}
 		for _, p := range m.pauses {
