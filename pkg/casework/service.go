@@ -45,6 +45,8 @@ type Service struct {
 	// service centre most of an intake's database cost is its transaction's, not its
 	// rows'.
 	intakes *db.Committer
+	// intakeReads groups the checks before concurrent intakes into one round trip.
+	intakeReads *db.Committer
 
 	cacheMu  *sync.Mutex
 	versions map[uuid.UUID]*catalogue.Version
@@ -54,7 +56,7 @@ type Service struct {
 // NewService builds the casework service.
 func NewService(d *db.DB, tenants *tenant.Registry, cals *Calendars, enforcer *authz.Enforcer, c clock.Clock) *Service {
 	return &Service{db: d, tenants: tenants, calendars: cals, enforcer: enforcer, clock: c,
-		intakes: d.NewCommitter(intakeCommitters, intakeGroup),
+		intakes: d.NewCommitter(intakeCommitters, intakeGroup), intakeReads: d.NewCommitter(intakeCommitters, intakeGroup),
 		cacheMu: &sync.Mutex{}, versions: map[uuid.UUID]*catalogue.Version{}, depts: map[uuid.UUID]deptCodes{}}
 }
 
@@ -66,7 +68,10 @@ const (
 )
 
 // Close stops the intake committer (after the intakes already handed over).
-func (s *Service) Close() { s.intakes.Close() }
+func (s *Service) Close() {
+	s.intakes.Close()
+	s.intakeReads.Close()
+}
 
 // IntakeCommits reports how intakes were committed (groups, intakes, groups retried
 // one by one).
@@ -220,7 +225,7 @@ func (s *Service) Intake(ctx context.Context, a actor.Actor, t *tenant.Tenant, i
 		LEFT JOIN windows w ON w.id = $2
 		LEFT JOIN projects pr ON pr.id = $4 AND pr.tenant_id = p.tenant_id
 		WHERE p.id = $1 AND p.tenant_id = $5`, in.PowerID, in.WindowID, a.UserID, in.ProjectID, t.ID)
-	err = s.db.Batch(ctx, scope, rb, func(br pgx.BatchResults) error {
+	err = s.intakeReads.Query(ctx, scope, rb, func(br pgx.BatchResults) error {
 		err := br.QueryRow().Scan(&versionID, &powerCode, &powerName, &seq, &winActiveN, &winComprehensiveN, &winDeptN, &staff, &projectStatusN)
 		powerFound = err == nil
 		if err != nil && !db.NoRows(err) {

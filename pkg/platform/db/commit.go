@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -53,7 +54,12 @@ type change struct {
 	// prepared statement of the connection it was sent on, so a change run again (on
 	// any connection) is queued afresh.
 	stmts []stmt
-	done  chan error
+	// read, when set, reads the change's results (Query); otherwise they are
+	// discarded (Exec).
+	read func(br pgx.BatchResults) error
+	// err is the change's own outcome within a group (set by send).
+	err  error
+	done chan error
 }
 
 type stmt struct {
@@ -88,10 +94,24 @@ var ErrCommitterClosed = errors.New("db: committer closed")
 // with other callers' changes, and returns the change's own outcome. A Derived scope
 // is refused: its asynchronous commit would extend to the whole group.
 func (c *Committer) Exec(ctx context.Context, scope Scope, b *pgx.Batch) error {
+	return c.hand(ctx, scope, b, nil)
+}
+
+// Query runs the statements of b in scope, possibly in one pipeline with other
+// callers' statements, and hands their results to read, which must take them in
+// order (it runs on a worker: it should only scan). For reads that need no
+// transaction of their own, e.g. the checks before an intake: grouped, they share
+// the round trip. read may run more than once (again, alone, when a statement of
+// another caller in its group failed); only the last run's outcome is returned.
+func (c *Committer) Query(ctx context.Context, scope Scope, b *pgx.Batch, read func(br pgx.BatchResults) error) error {
+	return c.hand(ctx, scope, b, read)
+}
+
+func (c *Committer) hand(ctx context.Context, scope Scope, b *pgx.Batch, read func(br pgx.BatchResults) error) error {
 	if scope.Derived || scope.CustomPlans {
 		return errors.New("db: the committer takes ordinary scopes only")
 	}
-	ch := &change{scope: scope, stmts: make([]stmt, len(b.QueuedQueries)), done: make(chan error, 1)}
+	ch := &change{scope: scope, stmts: make([]stmt, len(b.QueuedQueries)), read: read, done: make(chan error, 1)}
 	for i, q := range b.QueuedQueries {
 		ch.stmts[i] = stmt{q.SQL, q.Arguments}
 	}
@@ -170,18 +190,27 @@ func (c *Committer) commit(group []*change) {
 	c.changes.Add(int64(len(group)))
 	if err == nil || len(group) == 1 {
 		for _, ch := range group {
-			ch.done <- err
+			if err != nil {
+				ch.done <- err
+			} else {
+				ch.done <- ch.err
+			}
 		}
 		return
 	}
 	c.retries.Add(1)
 	for _, ch := range group {
-		ch.done <- c.send(ctx, []*change{ch})
+		if err := c.send(ctx, []*change{ch}); err != nil {
+			ch.done <- err
+		} else {
+			ch.done <- ch.err
+		}
 	}
 }
 
 // send sends changes as one pipeline (one implicit transaction) and reads every
-// result.
+// result. It returns an error when the pipeline failed (the transaction rolled back);
+// a read callback's own error (the server having answered) is the change's err.
 func (c *Committer) send(ctx context.Context, changes []*change) error {
 	sqlDB, err := c.d.gorm.DB()
 	if err != nil {
@@ -206,12 +235,79 @@ func (c *Committer) send(ctx context.Context, changes []*change) error {
 			}
 		}
 		br := sc.Conn().SendBatch(ctx, b)
-		for range b.QueuedQueries {
-			if _, err := br.Exec(); err != nil {
+		for _, ch := range changes {
+			ch.err = nil
+			if _, err := br.Exec(); err != nil { // the scope
 				_ = br.Close()
 				return err
+			}
+			cr := &countedResults{BatchResults: br}
+			if ch.read != nil {
+				ch.err = ch.read(cr)
+				if failed(cr.err) {
+					_ = br.Close()
+					return cr.err
+				}
+			}
+			for cr.n < len(ch.stmts) {
+				if _, err := cr.Exec(); err != nil {
+					_ = br.Close()
+					return err
+				}
 			}
 		}
 		return br.Close()
 	})
+}
+
+// failed reports whether err may have aborted the pipeline's transaction: anything
+// but a row not found.
+func failed(err error) bool { return err != nil && !errors.Is(err, pgx.ErrNoRows) }
+
+// countedResults counts the results a read callback takes (so the worker can skip
+// the rest of its change's) and remembers the last error the server returned. A
+// callback must consume what it takes: close its Rows, Scan its Row.
+type countedResults struct {
+	pgx.BatchResults
+	n   int
+	err error
+}
+
+func (r *countedResults) Exec() (pgconn.CommandTag, error) {
+	r.n++
+	tag, err := r.BatchResults.Exec()
+	if err != nil {
+		r.err = err
+	}
+	return tag, err
+}
+
+func (r *countedResults) Query() (pgx.Rows, error) {
+	r.n++
+	rows, err := r.BatchResults.Query()
+	if err != nil {
+		r.err = err
+	}
+	return rows, err
+}
+
+func (r *countedResults) QueryRow() pgx.Row {
+	r.n++
+	return &countedRow{r.BatchResults.QueryRow(), r}
+}
+
+// Close is the worker's to call.
+func (r *countedResults) Close() error { return nil }
+
+type countedRow struct {
+	pgx.Row
+	r *countedResults
+}
+
+func (w *countedRow) Scan(dest ...any) error {
+	err := w.Row.Scan(dest...)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		w.r.err = err
+	}
+	return err
 }

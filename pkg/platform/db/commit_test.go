@@ -141,3 +141,87 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestCommitterGroupsReads: reads queued together share one pipeline; each caller
+// reads its own results under its own scope, "no rows" stays its own answer, and a
+// statement that fails sends the others' reads again, alone.
+func TestCommitterGroupsReads(t *testing.T) {
+	t.Parallel()
+	env := dbtest.New(t)
+	exec(t, env.OwnerURL,
+		`SET ROLE sunshine_owner`,
+		`CREATE TABLE widgets (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, name text NOT NULL)`,
+		`SELECT enable_tenant_rls('widgets')`,
+		`GRANT SELECT, INSERT, UPDATE ON widgets TO sunshine_app`)
+	ctx := context.Background()
+	a, b := uuid.New(), uuid.New()
+	wa, wb := uuid.New(), uuid.New()
+	exec(t, env.OwnerURL,
+		`INSERT INTO widgets VALUES ('`+wa.String()+`', '`+a.String()+`', 'a-widget'), ('`+wb.String()+`', '`+b.String()+`', 'b-widget')`)
+
+	c := env.DB.NewCommitter(1, 16)
+	defer c.Close()
+	blocker := make(chan struct{})
+	// Hold the only worker in a read callback until every other read has queued.
+	held := make(chan error, 1)
+	go func() {
+		q := &pgx.Batch{}
+		q.Queue(`SELECT 1`)
+		held <- c.Query(ctx, db.TenantScope(a, uuid.Nil), q, func(br pgx.BatchResults) error {
+			<-blocker
+			_, err := br.Exec()
+			return err
+		})
+	}()
+	waitFor(t, func() bool { return c.Pending() == 0 })
+	time.Sleep(50 * time.Millisecond)
+
+	type read struct {
+		scope uuid.UUID
+		id    uuid.UUID
+		bad   bool // a statement the server rejects
+		name  string
+		err   error
+		runs  int
+	}
+	reads := []*read{{scope: a, id: wa}, {scope: a, id: wb}, {scope: b, id: wb}, {scope: b, id: wa, bad: true}}
+	var wg sync.WaitGroup
+	for _, r := range reads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q := &pgx.Batch{}
+			if r.bad {
+				q.Queue(`SELECT name FROM widgets WHERE id = $1::text::int::text::uuid`, r.id)
+			} else {
+				q.Queue(`SELECT name FROM widgets WHERE id = $1`, r.id)
+			}
+			r.err = c.Query(ctx, db.TenantScope(r.scope, uuid.Nil), q, func(br pgx.BatchResults) error {
+				r.runs++
+				return br.QueryRow().Scan(&r.name)
+			})
+		}()
+	}
+	waitFor(t, func() bool { return c.Pending() == len(reads) })
+	close(blocker)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	// (Whether a's callback also ran in the failed group depends on the tenants' order.)
+	if r := reads[0]; r.err != nil || r.name != "a-widget" || r.runs < 1 {
+		t.Fatalf("a reads its widget: %+v", r)
+	}
+	if r := reads[1]; !errors.Is(r.err, pgx.ErrNoRows) {
+		t.Fatalf("a cannot see b's widget: %+v", r)
+	}
+	if r := reads[2]; r.err != nil || r.name != "b-widget" {
+		t.Fatalf("b reads its widget: %+v", r)
+	}
+	if r := reads[3]; r.err == nil || errors.Is(r.err, pgx.ErrNoRows) {
+		t.Fatalf("the failing read must get its server error: %+v", r)
+	}
+	if st := c.Stats(); st.Groups != 2 || st.Changes != 5 || st.Retried != 1 {
+		t.Fatalf("want the held read alone, then the four as one group retried one by one; got %+v", st)
+	}
+}
