@@ -130,7 +130,8 @@ func runAPI(ctx context.Context, r *report, dbURL string, d time.Duration, clien
 			// Reads need cases: take a few hundred first.
 			for i := 0; i < 300; i++ {
 				body, _ := json.Marshal(map[string]any{"power_id": power, "window_id": window, "channel": "window",
-					"applicant": map[string]any{"type": "person", "name": "读", "id_number": "11010519491231002X"}})
+					"applicant": map[string]any{"type": "person", "name": "读", "id_number": "11010519491231002X"},
+					"materials": []map[string]any{{"name": "申请书", "provided": true}, {"name": "营业执照", "provided": true}}})
 				req, _ := jsonRequest("POST", base+"/api/v1/cases", token, body)
 				if resp, err := http.DefaultClient.Do(req); err == nil {
 					resp.Body.Close()

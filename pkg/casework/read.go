@@ -94,32 +94,32 @@ func (s *Service) Get(ctx context.Context, scope db.Scope, id uuid.UUID) (*Detai
 		(SELECT coalesce(json_agg(f ORDER BY f.created_at), '[]') FROM case_fees f WHERE f.tenant_id = c.tenant_id AND f.case_id = c.id) AS fees_json,
 		(SELECT coalesce(json_agg(e ORDER BY e.at, e.id), '[]') FROM case_events e WHERE e.tenant_id = c.tenant_id AND e.case_id = c.id) AS events_json
 		FROM cases c WHERE c.id = $1`, id)
-	err := s.db.Batch(ctx, scope, b, func(br pgx.BatchResults) error {
+	// Concurrent page views share a round trip (db.Committer.Query); the worker only
+	// scans, the JSON is decoded here.
+	var cs []*caseWithChildren
+	err := s.pageReads.Query(ctx, scope, b, func(br pgx.BatchResults) error {
 		rows, err := br.Query()
 		if err != nil {
 			return err
 		}
-		cs, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByNameLax[caseWithChildren])
-		if err != nil {
-			return err
-		}
-		if len(cs) == 0 {
-			return apperr.NotFound("not_found")
-		}
-		c = &cs[0].Case
-		for _, part := range []struct {
-			raw []byte
-			v   any
-		}{{cs[0].StepsJSON, &steps}, {cs[0].PausesJSON, &pauses}, {cs[0].FeesJSON, &fees}, {cs[0].EventsJSON, &events}} {
-			// goccy/go-json: the aggregates are most of a case page's decoding work.
-			if err := gojson.Unmarshal(part.raw, part.v); err != nil {
-				return err
-			}
-		}
-		return nil
+		cs, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByNameLax[caseWithChildren])
+		return err
 	})
 	if err != nil {
 		return nil, db.Classify(err)
+	}
+	if len(cs) == 0 {
+		return nil, apperr.NotFound("not_found")
+	}
+	c = &cs[0].Case
+	for _, part := range []struct {
+		raw []byte
+		v   any
+	}{{cs[0].StepsJSON, &steps}, {cs[0].PausesJSON, &pauses}, {cs[0].FeesJSON, &fees}, {cs[0].EventsJSON, &events}} {
+		// goccy/go-json: the aggregates are most of a case page's decoding work.
+		if err := gojson.Unmarshal(part.raw, part.v); err != nil {
+			return nil, err
+		}
 	}
 	t, err := s.tenants.ByID(ctx, c.TenantID)
 	if err != nil {

@@ -47,6 +47,8 @@ type Service struct {
 	intakes *db.Committer
 	// intakeReads groups the checks before concurrent intakes into one round trip.
 	intakeReads *db.Committer
+	// pageReads groups concurrent case page reads into one round trip.
+	pageReads *db.Committer
 
 	cacheMu  *sync.Mutex
 	versions map[uuid.UUID]*catalogue.Version
@@ -57,7 +59,8 @@ type Service struct {
 func NewService(d *db.DB, tenants *tenant.Registry, cals *Calendars, enforcer *authz.Enforcer, c clock.Clock) *Service {
 	return &Service{db: d, tenants: tenants, calendars: cals, enforcer: enforcer, clock: c,
 		intakes: d.NewCommitter(intakeCommitters, intakeGroup), intakeReads: d.NewCommitter(intakeCommitters, intakeGroup),
-		cacheMu: &sync.Mutex{}, versions: map[uuid.UUID]*catalogue.Version{}, depts: map[uuid.UUID]deptCodes{}}
+		pageReads: d.NewCommitter(intakeCommitters, intakeGroup),
+		cacheMu:   &sync.Mutex{}, versions: map[uuid.UUID]*catalogue.Version{}, depts: map[uuid.UUID]deptCodes{}}
 }
 
 // Intake group commit: workers (each a connection while it commits) and the most
@@ -71,6 +74,7 @@ const (
 func (s *Service) Close() {
 	s.intakes.Close()
 	s.intakeReads.Close()
+	s.pageReads.Close()
 }
 
 // IntakeCommits reports how intakes were committed (groups, intakes, groups retried
