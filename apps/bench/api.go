@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/valyala/fasthttp"
 
 	"sunshine/pkg/httpapi"
 	"sunshine/pkg/idcheck"
@@ -112,9 +113,9 @@ func runAPI(ctx context.Context, r *report, dbURL string, d time.Duration, clien
 		head, _ := json.Marshal(map[string]any{"power_id": power, "window_id": window, "channel": "window",
 			"materials": []map[string]any{{"name": "申请书", "provided": true}, {"name": "营业执照", "provided": true}}})
 		prefix := string(head[:len(head)-1]) + `,"applicant":{"type":"person","name":"压测申请人","phone":"13812345678","id_number":"`
-		rep.intake = load(ctx, clients, d, func(w, i int) (*http.Request, error) {
+		rep.intake = load(ctx, clients, d, func(w, i int, req *fasthttp.Request) {
 			body := []byte(prefix + idcheck.GenerateResidentID(rngs[w], "410581", birth, i%2 == 0) + `"}}`)
-			return jsonRequest("POST", base+"/api/v1/cases", token, body)
+			fill(req, "POST", base+"/api/v1/cases", token, body)
 		})
 		rep.intakeWAL = readWAL(ctx, e.ownerURL).since(walBefore, rep.intake.Requests)
 		rep.intakeCommits = e.app.Casework.IntakeCommits()
@@ -179,12 +180,12 @@ func runAPI(ctx context.Context, r *report, dbURL string, d time.Duration, clien
 		if err := broker.WaitTCP(ctx, maddr); err != nil {
 			return err
 		}
-		rep.baseRead = load(ctx, clients, d, func(w, i int) (*http.Request, error) {
-			return http.NewRequest("GET", "http://"+maddr+"/cases/"+ids[(w*7919+i)%len(ids)].String(), nil)
+		rep.baseRead = load(ctx, clients, d, func(w, i int, req *fasthttp.Request) {
+			fill(req, "GET", "http://"+maddr+"/cases/"+ids[(w*7919+i)%len(ids)].String(), "", nil)
 		})
 		fmt.Fprintf(os.Stderr, "bench: minimal Fiber+pgx read: %s\n", rep.baseRead)
-		rep.read = load(ctx, clients, d, func(w, i int) (*http.Request, error) {
-			return jsonRequest("GET", base+"/api/v1/cases/"+ids[(w*7919+i)%len(ids)].String(), token, nil)
+		rep.read = load(ctx, clients, d, func(w, i int, req *fasthttp.Request) {
+			fill(req, "GET", base+"/api/v1/cases/"+ids[(w*7919+i)%len(ids)].String(), token, nil)
 		})
 		fmt.Fprintf(os.Stderr, "bench: GET /api/v1/cases/{id}: %s %v\n", rep.read, rep.read.Status)
 	}
