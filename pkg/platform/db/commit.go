@@ -32,7 +32,8 @@ import (
 // change fails only for its own error. Changes must therefore not depend on one
 // another and must be safe to run again after a rollback — true of inserts whose
 // checks were made before (intake). Within a group the changes are ordered by tenant,
-// so that two groups take the tenants' audit lanes in the same order.
+// so that two groups take the tenants' audit lanes in the same order (and by user, so
+// that neighbours with the same scope share its statement).
 //
 // A change is not abandoned when its caller's context ends: once handed over it
 // commits or fails like any statement already sent to the server.
@@ -182,7 +183,10 @@ func (c *Committer) commit(group []*change) {
 	defer cancel()
 	if len(group) > 1 {
 		sort.SliceStable(group, func(i, j int) bool {
-			return bytes.Compare(group[i].scope.Tenant[:], group[j].scope.Tenant[:]) < 0
+			if c := bytes.Compare(group[i].scope.Tenant[:], group[j].scope.Tenant[:]); c != 0 {
+				return c < 0
+			}
+			return bytes.Compare(group[i].scope.User[:], group[j].scope.User[:]) < 0
 		})
 	}
 	err := c.send(ctx, group)
@@ -226,20 +230,28 @@ func (c *Committer) send(ctx context.Context, changes []*change) error {
 		if !ok {
 			return fmt.Errorf("db: committer needs the pgx driver, got %T", dc)
 		}
+		// A change's scope statement is left out when the change before it set the
+		// same scope: the setting holds for the rest of the transaction.
 		b := &pgx.Batch{}
-		for _, ch := range changes {
-			q, args := ch.scope.scopeSQL("$")
-			b.Queue(q, args...)
+		scoped := make([]bool, len(changes))
+		for i, ch := range changes {
+			if i == 0 || !ch.scope.equal(changes[i-1].scope) {
+				q, args := ch.scope.scopeSQL("$")
+				b.Queue(q, args...)
+				scoped[i] = true
+			}
 			for _, st := range ch.stmts {
 				b.Queue(st.sql, st.args...)
 			}
 		}
 		br := sc.Conn().SendBatch(ctx, b)
-		for _, ch := range changes {
+		for i, ch := range changes {
 			ch.err = nil
-			if _, err := br.Exec(); err != nil { // the scope
-				_ = br.Close()
-				return err
+			if scoped[i] {
+				if _, err := br.Exec(); err != nil {
+					_ = br.Close()
+					return err
+				}
 			}
 			cr := &countedResults{BatchResults: br}
 			if ch.read != nil {

@@ -155,6 +155,12 @@ func (s Scope) scopeSQL(placeholder string) (string, []any) {
 	return q, []any{optionalUUID(s.Tenant), s.readSetting(), optionalUUID(s.User)}
 }
 
+// equal reports whether two scopes set the same settings.
+func (s Scope) equal(o Scope) bool {
+	return s.Tenant == o.Tenant && s.User == o.User && s.Derived == o.Derived && s.CustomPlans == o.CustomPlans &&
+		s.readSetting() == o.readSetting()
+}
+
 // TenantScope is the scope of an actor confined to one tenant.
 func TenantScope(tenant, user uuid.UUID) Scope {
 	return Scope{Tenant: tenant, Read: []uuid.UUID{tenant}, User: user}
