@@ -507,6 +507,11 @@ func TestCalendarChangeRecomputesOpenDeadlines(t *testing.T) {
 	if d.DueDate != "2026-10-16" {
 		t.Fatalf("a local holiday must move the due date by one working day: %s", d.DueDate)
 	}
+	// The explanation is of the new calendar too (explanations are memoised per
+	// calendar).
+	if d.Explanation == nil || !strings.Contains(d.Explanation.Text, "林州红旗渠纪念日") || !strings.Contains(d.Explanation.Text, "10-16") {
+		t.Fatalf("the deadline explanation must name the new local holiday: %+v", d.Explanation)
+	}
 	// The city's local day applies to its counties too.
 	city := w.env.Login("410500", "admin")
 	if r := city.Do("POST", "/api/v1/calendar/local-days", map[string]any{"date": "2026-10-13", "kind": "holiday", "name": "安阳市活动日"}); r.Status != 200 {

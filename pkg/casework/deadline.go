@@ -2,6 +2,7 @@ package casework
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"sunshine/pkg/calendar"
@@ -84,6 +85,41 @@ func explain(cal *calendar.Calendar, c *Case) *Explanation {
 	if c.AcceptedAt == nil {
 		return nil
 	}
+	// The explanation depends only on the calendar and these; case pages ask for the
+	// same few thousand combinations all day, so they are computed once. A calendar
+	// that changes is a new *Calendar: its explanations are new keys.
+	key := explainKey{cal: cal, from: calendar.DateOf(*c.AcceptedAt), limit: c.LimitDays, ext: c.ExtensionDays,
+		stopped: c.StoppedDays, green: c.GreenChannel, deemed: c.DeemedAccepted}
+	explainMu.Lock()
+	e, ok := explained[key]
+	explainMu.Unlock()
+	if ok {
+		return e
+	}
+	e = explainNew(cal, c)
+	explainMu.Lock()
+	if len(explained) >= 4096 {
+		clear(explained)
+	}
+	explained[key] = e
+	explainMu.Unlock()
+	return e
+}
+
+type explainKey struct {
+	cal                 *calendar.Calendar
+	from                calendar.Date
+	limit, ext, stopped int
+	green, deemed       bool
+}
+
+var (
+	explainMu sync.Mutex
+	explained = map[explainKey]*Explanation{}
+)
+
+// explainNew computes the explanation of c's deadline (shared: never changed after).
+func explainNew(cal *calendar.Calendar, c *Case) *Explanation {
 	total := c.LimitDays + c.ExtensionDays + c.StoppedDays
 	d := cal.AddWorkingDays(*c.AcceptedAt, total)
 	zh := fmt.Sprintf("时限 %d 个工作日", c.LimitDays)
