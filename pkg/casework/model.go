@@ -14,10 +14,10 @@ package casework
 
 import (
 	"database/sql/driver"
-	"encoding/json"
 	"fmt"
 	"time"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
@@ -222,7 +222,7 @@ func (p EventParams) Value() (driver.Value, error) {
 	if p == nil {
 		return nil, nil
 	}
-	return json.Marshal(map[string]any(p))
+	return gojson.Marshal(map[string]any(p))
 }
 
 // Scan reads the params from JSON.
@@ -232,9 +232,9 @@ func (p *EventParams) Scan(src any) error {
 		*p = nil
 		return nil
 	case []byte:
-		return json.Unmarshal(v, (*map[string]any)(p))
+		return gojson.Unmarshal(v, (*map[string]any)(p))
 	case string:
-		return json.Unmarshal([]byte(v), (*map[string]any)(p))
+		return gojson.Unmarshal([]byte(v), (*map[string]any)(p))
 	}
 	return fmt.Errorf("casework: cannot scan %T into EventParams", src)
 }
