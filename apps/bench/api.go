@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -30,7 +31,13 @@ import (
 )
 
 type apiReport struct {
-	pgbenchTPS float64
+	// Rounds of baseline then measure, adjacent in time: the machines' speed drifts
+	// by tens of percent within minutes, so one baseline phase and one measured phase
+	// can disagree by more than the effect measured. The verdict takes the median
+	// round's ratio.
+	intakeRounds []intakeRound
+	readRounds   []readRound
+	pgbenchTPS   float64
 	// WAL written per intake (pg_stat_wal over the phase; the cluster is otherwise
 	// quiet during it): what bounds a write-heavy phase on a slow disk.
 	intakeWAL walCost
@@ -45,6 +52,16 @@ type apiReport struct {
 	clients       int
 }
 
+// warmup is run before the measured rounds of each phase, unmeasured.
+const warmup = 3 * time.Second
+
+type intakeRound struct {
+	pgbenchTPS float64
+	intake     result
+}
+
+type readRound struct{ base, read result }
+
 func freeAddr() string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -56,7 +73,7 @@ func freeAddr() string {
 
 // runAPI measures intake and reads through the real HTTP API, each against its
 // baseline measured in the same run.
-func runAPI(ctx context.Context, r *report, dbURL string, d time.Duration, clients int, doIntake, doRead bool) error {
+func runAPI(ctx context.Context, r *report, dbURL string, d time.Duration, clients, rounds int, doIntake, doRead bool) error {
 	redisURL := firstEnv("BENCH_REDIS_URL", "TEST_REDIS_URL")
 	rep := &apiReport{clients: clients, redis: redisURL}
 	if redisURL == "" {
@@ -95,13 +112,6 @@ func runAPI(ctx context.Context, r *report, dbURL string, d time.Duration, clien
 	fmt.Fprintf(os.Stderr, "bench: API on %s, database %s\n", addr, e.name)
 
 	if doIntake {
-		tps, err := pgbench(ctx, e.ownerURL, clients, d)
-		if err != nil {
-			return err
-		}
-		rep.pgbenchTPS = tps
-		fmt.Fprintf(os.Stderr, "bench: pgbench single-row insert: %.0f tps\n", tps)
-		walBefore := readWAL(ctx, e.ownerURL)
 		rngs := make([]*rand.Rand, clients)
 		for i := range rngs {
 			rngs[i] = rand.New(rand.NewPCG(uint64(i), 42))
@@ -113,11 +123,35 @@ func runAPI(ctx context.Context, r *report, dbURL string, d time.Duration, clien
 		head, _ := json.Marshal(map[string]any{"power_id": power, "window_id": window, "channel": "window",
 			"materials": []map[string]any{{"name": "申请书", "provided": true}, {"name": "营业执照", "provided": true}}})
 		prefix := string(head[:len(head)-1]) + `,"applicant":{"type":"person","name":"压测申请人","phone":"13812345678","id_number":"`
-		rep.intake = load(ctx, clients, d, func(w, i int, req *fasthttp.Request) {
+		intakeReq := func(w, i int, req *fasthttp.Request) {
 			body := []byte(prefix + idcheck.GenerateResidentID(rngs[w], "410581", birth, i%2 == 0) + `"}}`)
 			fill(req, "POST", base+"/api/v1/cases", token, body)
-		})
-		rep.intakeWAL = readWAL(ctx, e.ownerURL).since(walBefore, rep.intake.Requests)
+		}
+		// Warm-up, not measured: connections, prepared statements, caches.
+		if _, err := pgbench(ctx, e.ownerURL, clients, warmup); err != nil {
+			return err
+		}
+		load(ctx, clients, warmup, intakeReq)
+		var walPhases walStat
+		var intakes int64
+		for round := 0; round < rounds; round++ {
+			tps, err := pgbench(ctx, e.ownerURL, clients, d)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "bench: round %d: pgbench single-row insert: %.0f tps\n", round+1, tps)
+			w0 := readWAL(ctx, e.ownerURL)
+			res := load(ctx, clients, d, intakeReq)
+			walPhases = walPhases.plus(readWAL(ctx, e.ownerURL).minus(w0))
+			intakes += res.Requests
+			fmt.Fprintf(os.Stderr, "bench: round %d: intake: %s %v\n", round+1, res, res.Status)
+			rep.intakeRounds = append(rep.intakeRounds, intakeRound{tps, res})
+		}
+		med := rep.intakeRounds[medianRound(len(rep.intakeRounds), func(i int) float64 {
+			return rep.intakeRounds[i].intake.TPS() / rep.intakeRounds[i].pgbenchTPS
+		})]
+		rep.pgbenchTPS, rep.intake = med.pgbenchTPS, med.intake
+		rep.intakeWAL = walPhases.since(walStat{}, intakes)
 		rep.intakeCommits = e.app.Casework.IntakeCommits()
 		fmt.Fprintf(os.Stderr, "bench: intake: %s %v; WAL per intake %s\n", rep.intake, rep.intake.Status, rep.intakeWAL)
 	}
@@ -180,14 +214,25 @@ func runAPI(ctx context.Context, r *report, dbURL string, d time.Duration, clien
 		if err := broker.WaitTCP(ctx, maddr); err != nil {
 			return err
 		}
-		rep.baseRead = load(ctx, clients, d, func(w, i int, req *fasthttp.Request) {
+		baseReq := func(w, i int, req *fasthttp.Request) {
 			fill(req, "GET", "http://"+maddr+"/cases/"+ids[(w*7919+i)%len(ids)].String(), "", nil)
-		})
-		fmt.Fprintf(os.Stderr, "bench: minimal Fiber+pgx read: %s\n", rep.baseRead)
-		rep.read = load(ctx, clients, d, func(w, i int, req *fasthttp.Request) {
+		}
+		readReq := func(w, i int, req *fasthttp.Request) {
 			fill(req, "GET", base+"/api/v1/cases/"+ids[(w*7919+i)%len(ids)].String(), token, nil)
-		})
-		fmt.Fprintf(os.Stderr, "bench: GET /api/v1/cases/{id}: %s %v\n", rep.read, rep.read.Status)
+		}
+		load(ctx, clients, warmup, baseReq) // warm-up, not measured
+		load(ctx, clients, warmup, readReq)
+		for round := 0; round < rounds; round++ {
+			baseRes := load(ctx, clients, d, baseReq)
+			fmt.Fprintf(os.Stderr, "bench: round %d: minimal Fiber+pgx read: %s\n", round+1, baseRes)
+			res := load(ctx, clients, d, readReq)
+			fmt.Fprintf(os.Stderr, "bench: round %d: GET /api/v1/cases/{id}: %s %v\n", round+1, res, res.Status)
+			rep.readRounds = append(rep.readRounds, readRound{baseRes, res})
+		}
+		med := rep.readRounds[medianRound(len(rep.readRounds), func(i int) float64 {
+			return rep.readRounds[i].read.TPS() / rep.readRounds[i].base.TPS()
+		})]
+		rep.baseRead, rep.read = med.base, med.read
 	}
 	r.api = rep
 	return nil
@@ -310,6 +355,25 @@ func readWAL(ctx context.Context, dbURL string) walStat {
 	defer conn.Close(ctx)
 	_ = conn.QueryRow(ctx, `SELECT wal_records, wal_fpi, wal_bytes::bigint FROM pg_stat_wal`).Scan(&w.records, &w.fpi, &w.bytes)
 	return w
+}
+
+func (w walStat) minus(o walStat) walStat {
+	return walStat{w.records - o.records, w.fpi - o.fpi, w.bytes - o.bytes}
+}
+
+func (w walStat) plus(o walStat) walStat {
+	return walStat{w.records + o.records, w.fpi + o.fpi, w.bytes + o.bytes}
+}
+
+// medianRound is the index of the round with the median ratio (the lower middle one
+// for an even count).
+func medianRound(n int, ratio func(i int) float64) int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return ratio(idx[a]) < ratio(idx[b]) })
+	return idx[(n-1)/2]
 }
 
 func (w walStat) since(before walStat, n int64) walCost {

@@ -28,7 +28,8 @@ import (
 
 func main() {
 	which := flag.String("run", "intake,read,alarms,sweep", "comma-separated benchmarks")
-	duration := flag.Duration("duration", 20*time.Second, "duration of each load phase")
+	duration := flag.Duration("duration", 10*time.Second, "duration of each load phase")
+	rounds := flag.Int("rounds", 3, "rounds of baseline then measured phase (intake, read); the median round's ratio decides")
 	clients := flag.Int("clients", 32, "concurrent clients (and pgbench -c)")
 	alarms := flag.Int("alarms", 100000, "alarms in the alarm benchmark")
 	window := flag.Duration("window", 5*time.Minute, "wall time the simulated day is compressed into")
@@ -69,7 +70,7 @@ func main() {
 		switch strings.TrimSpace(b) {
 		case "intake", "read":
 			if r.api == nil {
-				err = runAPI(ctx, r, dbURL, *duration, *clients, strings.Contains(*which, "intake"), strings.Contains(*which, "read"))
+				err = runAPI(ctx, r, dbURL, *duration, *clients, max(*rounds, 1), strings.Contains(*which, "intake"), strings.Contains(*which, "read"))
 			}
 		case "alarms":
 			err = runAlarms(ctx, r, dbURL, firstEnv("BENCH_REDIS_URL", "TEST_REDIS_URL"), *alarms, *window)
