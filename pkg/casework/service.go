@@ -63,14 +63,14 @@ func NewService(d *db.DB, tenants *tenant.Registry, cals *Calendars, enforcer *a
 		cacheMu:   &sync.Mutex{}, versions: map[uuid.UUID]*catalogue.Version{}, depts: map[uuid.UUID]deptCodes{}}
 }
 
-// Intake group commit: workers (each a connection while it commits) and the most
-// intakes one transaction carries.
+// The committers (intake writes, intake checks, case pages): workers each (a pool
+// connection while sending) and the most requests one pipeline carries.
 const (
 	intakeCommitters = 2
 	intakeGroup      = 32
 )
 
-// Close stops the intake committer (after the intakes already handed over).
+// Close stops the committers (after the requests already handed over).
 func (s *Service) Close() {
 	s.intakes.Close()
 	s.intakeReads.Close()
