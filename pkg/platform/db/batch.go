@@ -25,25 +25,12 @@ import (
 // Because every statement is sent before any result is read, a write batch must not
 // depend on what read() finds: decide first, then send.
 func (d *DB) Batch(ctx context.Context, scope Scope, b *pgx.Batch, read func(br pgx.BatchResults) error) error {
-	sqlDB, err := d.gorm.DB()
-	if err != nil {
-		return err
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("db: batch needs the pgx driver, got %T", dc)
-		}
+	return d.withConn(ctx, func(pc *pgx.Conn) error {
 		full := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+1)}
 		q, args := scope.scopeSQL("$")
 		full.Queue(q, args...)
 		full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
-		br := sc.Conn().SendBatch(ctx, full)
+		br := pc.SendBatch(ctx, full)
 		if _, err := br.Exec(); err != nil {
 			_ = br.Close()
 			return err
@@ -57,6 +44,27 @@ func (d *DB) Batch(ctx context.Context, scope Scope, b *pgx.Batch, read func(br 
 			return rerr
 		}
 		return cerr
+	})
+}
+
+// withConn runs fn on a pool connection's pgx connection (pipelines need pgx itself,
+// not database/sql).
+func (d *DB) withConn(ctx context.Context, fn func(pc *pgx.Conn) error) error {
+	sqlDB, err := d.gorm.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("db: pipelines need the pgx driver, got %T", dc)
+		}
+		return fn(sc.Conn())
 	})
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Committer commits independent write pipelines together (group commit in the
@@ -194,42 +192,30 @@ func (c *Committer) commit(group []*change) {
 	c.changes.Add(int64(len(group)))
 	if err == nil || len(group) == 1 {
 		for _, ch := range group {
-			if err != nil {
-				ch.done <- err
-			} else {
-				ch.done <- ch.err
-			}
+			ch.deliver(err)
 		}
 		return
 	}
 	c.retries.Add(1)
 	for _, ch := range group {
-		if err := c.send(ctx, []*change{ch}); err != nil {
-			ch.done <- err
-		} else {
-			ch.done <- ch.err
-		}
+		ch.deliver(c.send(ctx, []*change{ch}))
 	}
+}
+
+// deliver hands the caller its outcome: the pipeline's failure, else its own.
+func (ch *change) deliver(pipelineErr error) {
+	if pipelineErr != nil {
+		ch.done <- pipelineErr
+		return
+	}
+	ch.done <- ch.err
 }
 
 // send sends changes as one pipeline (one implicit transaction) and reads every
 // result. It returns an error when the pipeline failed (the transaction rolled back);
 // a read callback's own error (the server having answered) is the change's err.
 func (c *Committer) send(ctx context.Context, changes []*change) error {
-	sqlDB, err := c.d.gorm.DB()
-	if err != nil {
-		return err
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("db: committer needs the pgx driver, got %T", dc)
-		}
+	return c.d.withConn(ctx, func(pc *pgx.Conn) error {
 		// A change's scope statement is left out when the change before it set the
 		// same scope: the setting holds for the rest of the transaction.
 		b := &pgx.Batch{}
@@ -244,7 +230,7 @@ func (c *Committer) send(ctx context.Context, changes []*change) error {
 				b.Queue(st.sql, st.args...)
 			}
 		}
-		br := sc.Conn().SendBatch(ctx, b)
+		br := pc.SendBatch(ctx, b)
 		for i, ch := range changes {
 			ch.err = nil
 			if scoped[i] {
