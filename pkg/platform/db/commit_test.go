@@ -21,11 +21,7 @@ import (
 func TestCommitterGroupsChangesAndIsolatesFailures(t *testing.T) {
 	t.Parallel()
 	env := dbtest.New(t)
-	exec(t, env.OwnerURL,
-		`SET ROLE sunshine_owner`,
-		`CREATE TABLE widgets (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, name text NOT NULL)`,
-		`SELECT enable_tenant_rls('widgets')`,
-		`GRANT SELECT, INSERT, UPDATE ON widgets TO sunshine_app`)
+	widgets(t, env.OwnerURL)
 	ctx := context.Background()
 	a, b := uuid.New(), uuid.New()
 	blocker := uuid.New()
@@ -148,11 +144,7 @@ func waitFor(t *testing.T, cond func() bool) {
 func TestCommitterGroupsReads(t *testing.T) {
 	t.Parallel()
 	env := dbtest.New(t)
-	exec(t, env.OwnerURL,
-		`SET ROLE sunshine_owner`,
-		`CREATE TABLE widgets (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, name text NOT NULL)`,
-		`SELECT enable_tenant_rls('widgets')`,
-		`GRANT SELECT, INSERT, UPDATE ON widgets TO sunshine_app`)
+	widgets(t, env.OwnerURL)
 	ctx := context.Background()
 	a, b := uuid.New(), uuid.New()
 	wa, wb := uuid.New(), uuid.New()

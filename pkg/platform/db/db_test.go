@@ -31,17 +31,23 @@ func exec(t *testing.T, url string, sqls ...string) {
 	}
 }
 
+// widgets creates a tenant table under enable_tenant_rls for a test.
+func widgets(t *testing.T, ownerURL string) {
+	t.Helper()
+	exec(t, ownerURL,
+		`SET ROLE sunshine_owner`,
+		`CREATE TABLE widgets (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, name text NOT NULL)`,
+		`SELECT enable_tenant_rls('widgets')`,
+		`GRANT SELECT, INSERT, UPDATE, DELETE ON widgets TO sunshine_app`)
+}
+
 // TestTenantRLSHelper proves the helper every tenant-owned table uses: a row is
 // visible only inside its read scope, writes land only in the acting tenant, and a
 // transaction without a scope sees nothing.
 func TestTenantRLSHelper(t *testing.T) {
 	t.Parallel()
 	env := dbtest.New(t)
-	exec(t, env.OwnerURL,
-		`SET ROLE sunshine_owner`,
-		`CREATE TABLE widgets (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, name text NOT NULL)`,
-		`SELECT enable_tenant_rls('widgets')`,
-		`GRANT SELECT, INSERT, UPDATE, DELETE ON widgets TO sunshine_app`)
+	widgets(t, env.OwnerURL)
 	ctx := context.Background()
 	a, b, city := uuid.New(), uuid.New(), uuid.New()
 	type widget struct {
