@@ -457,6 +457,8 @@ func TestRenderedEnvPassesAppConfig(t *testing.T) {
 		"SUNSHINE_DATABASE_APP_PASSWORD": "sample",
 		"REDIS_URL":                      "redis://:sample@redis.example:6379/0",
 		"SUNSHINE_NOTIFY_SMTP_PASSWORD":  "sample",
+		"AWS_ACCESS_KEY_ID":              "sample",
+		"AWS_SECRET_ACCESS_KEY":          "sample",
 	}
 	for _, r := range allReleases() {
 		t.Run(r.label, func(t *testing.T) {

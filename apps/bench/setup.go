@@ -58,7 +58,12 @@ func newEnv(ctx context.Context, adminURL string, q *queue.Client, redisURL stri
 		return nil, err
 	}
 	e.appURL, _ = db.WithUser(e.ownerURL, db.AppRole, "")
-	vars := map[string]string{"SUNSHINE_MODE": "production", "DATABASE_URL": e.ownerURL, "REDIS_URL": "redis://127.0.0.1:1/0"}
+	filesDir, err := os.MkdirTemp("", "sunshine-bench-files-")
+	if err != nil {
+		return nil, err
+	}
+	vars := map[string]string{"SUNSHINE_MODE": "production", "DATABASE_URL": e.ownerURL, "REDIS_URL": "redis://127.0.0.1:1/0",
+		"SUNSHINE_FILES_URL": "file://" + filesDir}
 	if redisURL != "" {
 		vars["REDIS_URL"] = redisURL
 	}

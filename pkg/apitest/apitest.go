@@ -35,6 +35,7 @@ import (
 	"sunshine/pkg/platform/config"
 	"sunshine/pkg/platform/db"
 	"sunshine/pkg/platform/dbtest"
+	"sunshine/pkg/platform/files"
 	"sunshine/pkg/platform/logging"
 	"sunshine/pkg/platform/queue"
 )
@@ -108,6 +109,11 @@ func New(t testing.TB, opts ...Options) *Env {
 	}
 	// Requests carry the caller's address in X-Forwarded-For (throttling tests vary it).
 	vars := map[string]string{"SUNSHINE_MODE": "dev", "SUNSHINE_HTTP_BODY_LIMIT": "1048576", "SUNSHINE_HTTP_TRUSTED_PROXIES": "0.0.0.0/0"}
+	bucket, err := files.LocalURL(filepath.Join(t.TempDir(), "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars["SUNSHINE_FILES_URL"] = bucket
 	for k, v := range o.Env {
 		vars[k] = v
 	}

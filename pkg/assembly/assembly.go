@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 
 	"sunshine/pkg/authz"
@@ -24,6 +25,7 @@ import (
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/config"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/platform/files"
 	"sunshine/pkg/platform/metrics"
 	"sunshine/pkg/platform/queue"
 	"sunshine/pkg/supervision"
@@ -49,6 +51,8 @@ type Platform struct {
 	Console      fs.FS
 	// Hasher overrides the configured argon2id cost (tests use a cheap one).
 	Hasher *identity.Hasher
+	// Files is the file store; nil opens the one configured (files.url).
+	Files *files.Store
 }
 
 // App is the assembled application.
@@ -90,7 +94,19 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 		p.Metrics = metrics.New()
 	}
 	cfg := p.Config
+	if p.Files == nil {
+		u, err := cfg.FilesURL()
+		if err != nil {
+			return nil, err
+		}
+		st, err := files.Open(ctx, files.Config{URL: u, MaxBytes: cfg.Files.MaxBytes}, p.DB, p.Clock)
+		if err != nil {
+			return nil, err
+		}
+		p.Files = st
+	}
 	a := &App{Platform: p}
+	a.closers = append(a.closers, func() { _ = p.Files.Close() })
 	a.Tenants = tenant.NewRegistry(p.DB, 0)
 	if a.Hasher == nil {
 		a.Hasher = identity.NewHasher(cfg.Auth.Argon2MemoryKiB, cfg.Auth.Argon2Iterations, cfg.Auth.Argon2Parallelism)
@@ -158,6 +174,22 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 			return err
 		})
 		p.Registry.Every(queue.Periodic{Cron: "@every 1m", Type: casework.TypeDeemedAcceptance, Queue: queue.Critical, Unique: 50 * time.Second})
+		p.Registry.Handle(files.PruneTask, func(ctx context.Context, _ *asynq.Task) error {
+			all, err := a.Tenants.All(ctx)
+			if err != nil {
+				return err
+			}
+			ids := make([]uuid.UUID, len(all))
+			for i, t := range all {
+				ids[i] = t.ID
+			}
+			n, err := p.Files.Prune(ctx, ids, cfg.Files.PruneAfter)
+			if n > 0 {
+				p.Log.Info("pruned abandoned uploads", "files", n)
+			}
+			return err
+		})
+		p.Registry.Every(queue.Periodic{Cron: "@every 1h", Type: files.PruneTask, Queue: queue.Low, Unique: 30 * time.Minute})
 		a.Supervision.Register(p.Registry)
 		p.Registry.Handle(supervision.TypeEmail, notifier.HandleEmail)
 	}
@@ -180,6 +212,7 @@ func (a *App) HTTPDeps() httpapi.Deps {
 		Catalogue:   a.Catalogue,
 		Casework:    a.Casework,
 		Supervision: a.Supervision, Bus: a.Bus,
+		Files: a.Files,
 	}
 }
 

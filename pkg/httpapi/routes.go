@@ -16,6 +16,7 @@ func (s *Server) register() {
 	s.registerSupervision()
 	s.registerOps()
 	s.registerProjects()
+	s.registerFiles()
 
 	s.app.All("/api/*", notFoundAPI)
 	s.app.Use(s.console)

@@ -26,6 +26,7 @@ import (
 	"sunshine/pkg/identity"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/config"
+	"sunshine/pkg/platform/files"
 	"sunshine/pkg/platform/db"
 	"sunshine/pkg/platform/logging"
 	"sunshine/pkg/platform/metrics"
@@ -57,6 +58,8 @@ type Deps struct {
 	// Supervision and its live event bus (nil without Redis).
 	Supervision *supervision.Service
 	Bus         *supervision.Bus
+	// Files is the platform's file store (nil: uploads are not served).
+	Files *files.Store
 }
 
 // Server is the HTTP API and console server.
@@ -75,6 +78,9 @@ type Route struct {
 	Path   string
 	Public bool
 	Perm   string
+	// Upload routes take a multipart file up to the file store's limit; every other
+	// route's body is held to http.body_limit.
+	Upload bool
 }
 
 // New builds the server with every route registered.
@@ -91,7 +97,7 @@ func New(d Deps) *Server {
 	cfg := d.Config.HTTP
 	app := fiber.New(fiber.Config{
 		AppName:                 "sunshine",
-		BodyLimit:               cfg.BodyLimit,
+		BodyLimit:               bodyLimit(d),
 		ReadTimeout:             cfg.ReadTimeout,
 		WriteTimeout:            cfg.WriteTimeout,
 		IdleTimeout:             cfg.IdleTimeout,
@@ -224,7 +230,28 @@ func securityHeaders(secure string) fiber.Handler {
 func (s *Server) handle(method, path string, r Route, h ...fiber.Handler) {
 	r.Method, r.Path = method, path
 	s.routes = append(s.routes, r)
+	if !r.Upload && bodyLimit(s.Deps) > s.Config.HTTP.BodyLimit {
+		h = append([]fiber.Handler{s.limitBody}, h...)
+	}
 	s.app.Add(method, path, h...)
+}
+
+// bodyLimit is the largest body the server reads: http.body_limit, or the file
+// store's limit plus room for the multipart envelope when uploads are larger.
+func bodyLimit(d Deps) int {
+	limit := d.Config.HTTP.BodyLimit
+	if d.Files != nil && int(d.Files.MaxBytes())+64<<10 > limit {
+		limit = int(d.Files.MaxBytes()) + 64<<10
+	}
+	return limit
+}
+
+// limitBody holds a route that is not an upload to http.body_limit.
+func (s *Server) limitBody(c *fiber.Ctx) error {
+	if n := len(c.Request().Body()); n > s.Config.HTTP.BodyLimit {
+		return apperr.New(apperr.KindPayloadTooLarge, "payload_too_large", apperr.Params{"limit": s.Config.HTTP.BodyLimit})
+	}
+	return c.Next()
 }
 
 // public registers an endpoint anyone may call.

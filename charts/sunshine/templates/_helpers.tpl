@@ -159,6 +159,8 @@ migration Job's env (a pre-install hook runs before the ConfigMap exists).
 {{- $_ := set $env "SUNSHINE_REDIS_SENTINEL_MASTER" . }}
 {{- $_ := set $env "SUNSHINE_REDIS_SENTINEL_ADDRS" (join "," $v.redis.sentinel.addrs) }}
 {{- end }}
+{{- $_ := set $env "SUNSHINE_FILES_URL" $v.files.url }}
+{{- $_ := set $env "SUNSHINE_FILES_MAX_BYTES" (toString (int64 $v.files.maxBytes)) }}
 {{- with $v.notify.smtp.addr }}
 {{- $_ := set $env "SUNSHINE_NOTIFY_SMTP_ADDR" . }}
 {{- end }}
@@ -207,6 +209,20 @@ Secret settings: env entries read from existing Secrets, never values.
     secretKeyRef:
       name: {{ .root.Values.redis.existingSecret }}
       key: {{ .root.Values.redis.urlKey }}
+{{- with .root.Values.files }}
+{{- if .existingSecret }}
+- name: AWS_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .accessKeyIdKey }}
+- name: AWS_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .secretAccessKeyKey }}
+{{- end }}
+{{- end }}
 {{- with .root.Values.notify.smtp }}
 {{- if and .addr .existingSecret }}
 - name: SUNSHINE_NOTIFY_SMTP_PASSWORD

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -46,6 +47,7 @@ type Config struct {
 	Calendar   Calendar   `koanf:"calendar"`
 	Demo       Demo       `koanf:"demo"`
 	Notify     Notify     `koanf:"notify"`
+	Files      Files      `koanf:"files"`
 
 	// Warnings lists problems that do not stop start-up (e.g. unknown SUNSHINE_ variables).
 	Warnings []string `koanf:"-"`
@@ -143,6 +145,29 @@ type Demo struct {
 	Seed       bool   `koanf:"seed"`
 	Password   string `koanf:"password"`
 	TenantsDir string `koanf:"tenants_dir"`
+}
+
+// Files configures the platform's file store.
+type Files struct {
+	URL        string        `koanf:"url"`
+	MaxBytes   int64         `koanf:"max_bytes"`
+	PruneAfter time.Duration `koanf:"prune_after"`
+}
+
+// FilesURL is the file store's bucket URL: files.url, or in dev mode a directory
+// beside the embedded database's data directory.
+func (c *Config) FilesURL() (string, error) {
+	if c.Files.URL != "" {
+		return c.Files.URL, nil
+	}
+	if !c.Dev() {
+		return "", &Error{Key: "files.url", Reason: "is required outside dev mode (an s3:// bucket, or file:///path on a shared volume)"}
+	}
+	dir, err := filepath.Abs(filepath.Join(filepath.Dir(filepath.Clean(c.Database.Embedded.Dir)), "files"))
+	if err != nil {
+		return "", err
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String(), nil
 }
 
 // Notify configures outbound notification channels.
@@ -363,6 +388,15 @@ func (c *Config) Validate() error {
 			bad("deployment.tenants", "%q is not a six-digit division code", code)
 		}
 	}
+	if c.Files.URL != "" {
+		if u, err := url.Parse(c.Files.URL); err != nil || u.Scheme == "" {
+			bad("files.url", "%q is not a bucket URL (s3://bucket?region=…, file:///path)", c.Files.URL)
+		}
+	}
+	if c.Files.MaxBytes < 1024 || c.Files.MaxBytes > 1<<30 {
+		bad("files.max_bytes", "must be between 1024 and 1073741824 bytes")
+	}
+	positive("files.prune_after", c.Files.PruneAfter)
 	if c.Jobs.Concurrency < 1 {
 		bad("jobs.concurrency", "must be at least 1")
 	}
