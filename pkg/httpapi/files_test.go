@@ -40,8 +40,8 @@ func TestUploadFile(t *testing.T) {
 		t.Fatalf("upload: %d %s", r.Status, r.Body)
 	}
 	var got struct {
-		ID, Name, MediaType string `json:"id"`
-		Size                int64  `json:"size"`
+		ID   string `json:"id"`
+		Size int64  `json:"size"`
 	}
 	r.JSON(t, &got)
 	if got.Size != int64(len(pdf)) || !strings.Contains(string(r.Body), `"media_type":"application/pdf"`) || !strings.Contains(string(r.Body), `"name":"申请书.pdf"`) {
