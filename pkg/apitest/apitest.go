@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -386,4 +387,18 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// Listen serves the application on a loopback TCP port (real connections, kept alive
+// as a browser keeps them, unlike app.Test's one request per connection) and returns
+// its address; the server stops with the test.
+func (e *Env) Listen() string {
+	e.T.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	go func() { _ = e.Server.App().Listener(ln) }()
+	e.T.Cleanup(func() { _ = e.Server.App().ShutdownWithTimeout(5 * time.Second) })
+	return ln.Addr().String()
 }

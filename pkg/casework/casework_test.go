@@ -3,6 +3,7 @@ package casework_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -305,6 +306,68 @@ func TestWindowAuthorisationAndFees(t *testing.T) {
 	c = w.intake(t, nil)
 	if c.FeeMismatch {
 		t.Fatal("the scheduled fee is not a mismatch")
+	}
+}
+
+// TestFeesAreBoundedAndTheirSumCannotWrap: fees [MaxInt64, 1] once stored a negative
+// total. Each line is bounded, the number of lines too, and nothing is written when a
+// fee is refused.
+func TestFeesAreBoundedAndTheirSumCannotWrap(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	body := func(fees any) map[string]any {
+		return map[string]any{"power_id": w.power, "window_id": w.window, "channel": "window",
+			"applicant": map[string]any{"type": "person", "name": "王五", "id_number": "11010519491231002X"}, "fees": fees}
+	}
+	lines := make([]map[string]any, 51)
+	for i := range lines {
+		lines[i] = map[string]any{"item": "证照工本费", "amount_fen": 1000}
+	}
+	for _, tc := range []struct {
+		fees  any
+		field string
+	}{
+		{[]map[string]any{{"item": "证照工本费", "amount_fen": int64(math.MaxInt64)}, {"item": "证照工本费", "amount_fen": 1}}, "fees[0].amount_fen"},
+		{[]map[string]any{{"item": "证照工本费", "amount_fen": casework.MaxFeeFen + 1}}, "fees[0].amount_fen"},
+		{[]map[string]any{{"item": "证照工本费", "amount_fen": -1}}, "fees[0].amount_fen"},
+		{lines, "fees"},
+	} {
+		r := w.clerk.Do("POST", "/api/v1/cases", body(tc.fees))
+		if r.Status != 422 {
+			t.Fatalf("fees %v: %d %s", tc.fees, r.Status, r.Body)
+		}
+		if p := r.Problem(t); len(p.Errors) == 0 || p.Errors[0].Field != tc.field {
+			t.Fatalf("fees %v: want field %s, got %+v", tc.fees, tc.field, p.Errors)
+		}
+	}
+	// Amounts past int64 do not even decode.
+	r := w.clerk.Do("POST", "/api/v1/cases", `{"power_id":"`+w.power.String()+`","window_id":"`+w.window.String()+`","channel":"window",`+
+		`"applicant":{"type":"person","name":"王五","id_number":"11010519491231002X"},"fees":[{"item":"证照工本费","amount_fen":9223372036854775808}]}`)
+	if r.Status != 422 {
+		t.Fatalf("an amount past int64: %d %s", r.Status, r.Body)
+	}
+	var list struct {
+		Total int `json:"total"`
+	}
+	w.clerk.Do("GET", "/api/v1/cases", nil).JSON(t, &list)
+	if list.Total != 0 {
+		t.Fatalf("refused intakes left %d cases", list.Total)
+	}
+	// The largest allowed lines sum exactly.
+	max := make([]map[string]any, casework.MaxFeeLines)
+	for i := range max {
+		max[i] = map[string]any{"item": "证照工本费", "amount_fen": casework.MaxFeeFen}
+	}
+	var c struct {
+		Charged int64 `json:"fee_charged_fen"`
+	}
+	r = w.clerk.Do("POST", "/api/v1/cases", body(max))
+	if r.Status != 201 {
+		t.Fatalf("maximal fees: %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &c)
+	if c.Charged != casework.MaxFeeFen*casework.MaxFeeLines {
+		t.Fatalf("charged %d, want %d", c.Charged, casework.MaxFeeFen*casework.MaxFeeLines)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,6 +58,10 @@ type Deps struct {
 	// Supervision and its live event bus (nil without Redis).
 	Supervision *supervision.Service
 	Bus         *supervision.Bus
+
+	// mutableStrings runs Fiber without Immutable (the benchmark's baseline only; see
+	// docs/adr/0008).
+	mutableStrings bool
 }
 
 // Server is the HTTP API and console server.
@@ -105,6 +110,12 @@ func New(d Deps) *Server {
 		// escaping included): encoding/json was a third of a case page's CPU. Request
 		// bodies keep encoding/json (Bind), whose strict errors the clients rely on.
 		JSONEncoder: gojson.Marshal,
+		// Every string and byte slice Fiber hands out (method, path, params, query,
+		// headers, cookies, body) is a copy, not a view into a buffer fasthttp reuses
+		// for the connection's next request: such views escaped into Prometheus labels
+		// and the session cache. The copies cost well under 1% of a request
+		// (docs/adr/0008-immutable-request-strings.md, BenchmarkRequestStrings).
+		Immutable: !d.mutableStrings,
 	})
 	s := &Server{Deps: d, app: app, done: make(chan struct{})}
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
@@ -170,13 +181,24 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 	if status == fiber.StatusNotFound && (route == "/" || route == "/*" || route == "") {
 		route = "unmatched"
 	}
-	s.Metrics.HTTPDuration.WithLabelValues(c.Method(), route, fmt.Sprint(status)).Observe(time.Since(start).Seconds())
+	s.Metrics.HTTPDuration.WithLabelValues(methodLabel(c.Method()), route, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
 	if status >= 500 {
 		log.Error("http", "method", c.Method(), "path", c.Path(), "status", status, "duration", time.Since(start))
 	} else {
 		log.Debug("http", "method", c.Method(), "path", c.Path(), "status", status, "duration", time.Since(start))
 	}
 	return nil
+}
+
+// methodLabel bounds the method label to the methods HTTP defines: anything else a
+// client sends is "OTHER", so that no caller can mint label values.
+func methodLabel(m string) string {
+	switch m {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch,
+		fiber.MethodDelete, fiber.MethodOptions, fiber.MethodConnect, fiber.MethodTrace:
+		return m
+	}
+	return "OTHER"
 }
 
 func saneRequestID(s string) bool {

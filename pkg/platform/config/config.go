@@ -38,6 +38,7 @@ type Config struct {
 	Mode       string     `koanf:"mode"`
 	Log        Log        `koanf:"log"`
 	HTTP       HTTP       `koanf:"http"`
+	Metrics    Metrics    `koanf:"metrics"`
 	Database   Database   `koanf:"database"`
 	Redis      Redis      `koanf:"redis"`
 	Deployment Deployment `koanf:"deployment"`
@@ -68,6 +69,12 @@ type HTTP struct {
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
 	TrustedProxies  string        `koanf:"trusted_proxies"`
 	SecureCookies   string        `koanf:"secure_cookies"`
+}
+
+// Metrics configures the Prometheus endpoint.
+type Metrics struct {
+	Addr   string `koanf:"addr"`
+	Public bool   `koanf:"public"`
 }
 
 // Database configures PostgreSQL access.
@@ -289,6 +296,13 @@ func (c *Config) Validate() error {
 	}
 	if _, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil || port == "" {
 		bad("http.addr", "%q is not host:port", c.HTTP.Addr)
+	}
+	if c.Metrics.Addr != "" {
+		if _, port, err := net.SplitHostPort(c.Metrics.Addr); err != nil || port == "" {
+			bad("metrics.addr", "%q is not host:port", c.Metrics.Addr)
+		} else if c.Metrics.Addr == c.HTTP.Addr {
+			bad("metrics.addr", "must differ from http.addr (set metrics.public to serve /metrics there too)")
+		}
 	}
 	if c.HTTP.PublicURL != "" {
 		if u, err := url.Parse(c.HTTP.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
