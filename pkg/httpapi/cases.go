@@ -311,6 +311,11 @@ func (s *Server) calendarAdd(c *fiber.Ctx) error {
 	if err != nil {
 		return apperr.BadRequest("bad_query", apperr.Params{"param": "from", "reason": "use YYYY-MM-DD"})
 	}
+	// The calendar holds years around today; 9999-12-31 plus 1000 working days ran
+	// past the end of time.
+	if from.Year < 2000 || from.Year > 2100 {
+		return apperr.Invalid("validation_failed").WithField("from", "out_of_range", apperr.Params{"min": "2000-01-01", "max": "2100-12-31"})
+	}
 	n, err := strconv.Atoi(c.Query("working_days"))
 	if err != nil || n < 0 || n > 1000 {
 		return apperr.BadRequest("bad_query", apperr.Params{"param": "working_days", "reason": "must be an integer from 0 to 1000"})

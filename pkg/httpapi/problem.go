@@ -146,6 +146,8 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 				err = apperr.New(apperr.KindMethodNotAllowed, "method_not_allowed", apperr.Params{"method": c.Method()})
 			case fiber.StatusRequestEntityTooLarge:
 				err = apperr.New(apperr.KindPayloadTooLarge, "payload_too_large", apperr.Params{"limit": c.App().Config().BodyLimit})
+			case fiber.StatusRequestHeaderFieldsTooLarge:
+				err = apperr.New(apperr.KindHeadersTooLarge, "headers_too_large", apperr.Params{"limit": c.App().Config().ReadBufferSize})
 			case fiber.StatusRequestTimeout:
 				err = apperr.New(apperr.KindBadRequest, "timeout")
 			case fiber.StatusBadRequest:

@@ -123,6 +123,7 @@ func New(d Deps) *Server {
 	}}))
 	app.Use(s.requestContext)
 	app.Use(securityHeaders(cfg.SecureCookies))
+	app.Use(checkRequestText)
 	s.register()
 	return s
 }
