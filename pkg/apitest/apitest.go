@@ -408,3 +408,38 @@ func (e *Env) Listen() string {
 	e.T.Cleanup(func() { _ = e.Server.App().ShutdownWithTimeout(5 * time.Second) })
 	return ln.Addr().String()
 }
+
+// SolveCaptcha fetches a captcha as c and reads its answer from the store: the
+// test-only way through the captcha (the application has no bypass; this reads the
+// table the service writes).
+func (c *Client) SolveCaptcha() (id, answer string) {
+	t := c.env.T
+	t.Helper()
+	r := c.Do("GET", "/api/v1/public/captcha", nil)
+	if r.Status != 200 {
+		t.Fatalf("captcha: %d %s", r.Status, r.Body)
+	}
+	var ch struct {
+		ID    string `json:"id"`
+		Image string `json:"image"`
+	}
+	r.JSON(t, &ch)
+	if !strings.HasPrefix(ch.Image, "data:image/png;base64,") {
+		t.Fatalf("captcha image: %.60s", ch.Image)
+	}
+	if err := c.env.App.DB.Gorm(context.Background()).Raw(`SELECT answer FROM captchas WHERE id = ?`, ch.ID).Row().Scan(&answer); err != nil {
+		t.Fatalf("captcha answer: %v", err)
+	}
+	return ch.ID, answer
+}
+
+// WithCaptcha returns body (a JSON object as a map) with a solved captcha added.
+func (c *Client) WithCaptcha(body map[string]any) map[string]any {
+	c.env.T.Helper()
+	id, answer := c.SolveCaptcha()
+	out := map[string]any{"captcha_id": id, "captcha_answer": answer}
+	for k, v := range body {
+		out[k] = v
+	}
+	return out
+}

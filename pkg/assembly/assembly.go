@@ -15,6 +15,7 @@ import (
 
 	"sunshine/pkg/authz"
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/captcha"
 	"sunshine/pkg/casework"
 	"sunshine/pkg/catalogue"
 	"sunshine/pkg/demo"
@@ -26,6 +27,7 @@ import (
 	"sunshine/pkg/platform/db"
 	"sunshine/pkg/platform/metrics"
 	"sunshine/pkg/platform/queue"
+	"sunshine/pkg/platform/ratelimit"
 	"sunshine/pkg/supervision"
 	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
@@ -63,6 +65,8 @@ type App struct {
 	Casework    *casework.Service
 	Supervision *supervision.Service
 	Bus         *supervision.Bus
+	Captcha     *captcha.Service
+	Limiter     *ratelimit.Limiter
 
 	// SkipDemoCatalogue leaves the demo power catalogue out of SeedDemo (API tests
 	// that do not need it save the seconds it takes).
@@ -140,6 +144,12 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	}, nil, p.Queue)
 	a.Supervision = supervision.NewService(p.DB, a.Tenants, cals, p.Queue, enforcer, p.Clock, a.Bus, notifier, p.Log)
 	a.Casework.AddHook(a.Supervision)
+	a.Captcha = captcha.New(p.DB, p.SessionClock)
+	if p.Redis != nil {
+		a.Limiter = ratelimit.New(broker.Client(p.Redis), p.Log)
+	} else {
+		a.Limiter = ratelimit.New(nil, p.Log)
+	}
 
 	if p.Registry != nil {
 		p.Registry.Handle(TypePrune, func(ctx context.Context, _ *asynq.Task) error {
@@ -180,6 +190,7 @@ func (a *App) HTTPDeps() httpapi.Deps {
 		Catalogue:   a.Catalogue,
 		Casework:    a.Casework,
 		Supervision: a.Supervision, Bus: a.Bus,
+		Captcha: a.Captcha, Limiter: a.Limiter,
 	}
 }
 

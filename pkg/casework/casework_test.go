@@ -23,6 +23,7 @@ import (
 type caseBody struct {
 	ID               string     `json:"id"`
 	TrackingNo       string     `json:"tracking_no"`
+	QueryCode        string     `json:"query_code"`
 	Status           string     `json:"status"`
 	DueDate          string     `json:"due_date"`
 	Paused           bool       `json:"paused"`
@@ -222,22 +223,26 @@ func TestCaseLifecycle(t *testing.T) {
 			t.Errorf("timeline lacks %s: %v", want, kinds)
 		}
 	}
-	// The portal shows the timeline without personal data; a wrong pair is 404.
+	// The portal shows the timeline without personal data, to whoever has the query
+	// code; a wrong code, a wrong optional last four, another portal: the same 404.
 	pub := w.env.Anonymous()
 	var ps struct {
 		Status   string                        `json:"status"`
 		Timeline []struct{ Kind, Note string } `json:"timeline"`
 	}
 	last4 := person(rand.New(rand.NewPCG(1, 2)))["id_number"].(string)[14:]
-	r := pub.Do("GET", "/api/v1/public/410581/cases/"+c.TrackingNo+"?id_last4="+last4, nil)
+	r := pub.Do("GET", "/api/v1/public/410581/cases/"+c.TrackingNo+"?code="+c.QueryCode+"&id_last4="+last4, nil)
 	r.JSON(t, &ps)
 	if r.Status != 200 || ps.Status != "delivered" || len(ps.Timeline) < 6 || strings.Contains(string(r.Body), "张三") || strings.Contains(string(r.Body), "138") {
 		t.Fatalf("portal: %d %s", r.Status, r.Body)
 	}
-	if r := pub.Do("GET", "/api/v1/public/410581/cases/"+c.TrackingNo+"?id_last4=0000", nil); r.Status != 404 {
+	if r := pub.Do("GET", "/api/v1/public/410581/cases/"+c.TrackingNo+"?code="+c.QueryCode+"&id_last4=0000", nil); r.Status != 404 {
 		t.Fatalf("wrong last four: %d", r.Status)
 	}
-	if r := pub.Do("GET", "/api/v1/public/410522/cases/"+c.TrackingNo+"?id_last4="+last4, nil); r.Status != 404 {
+	if r := pub.Do("GET", "/api/v1/public/410581/cases/"+c.TrackingNo+"?id_last4="+last4, nil); r.Status != 404 {
+		t.Fatalf("the last four alone: %d", r.Status)
+	}
+	if r := pub.Do("GET", "/api/v1/public/410522/cases/"+c.TrackingNo+"?code="+c.QueryCode, nil); r.Status != 404 {
 		t.Fatalf("another county's portal: %d", r.Status)
 	}
 }
@@ -613,8 +618,8 @@ func TestOnlineApplicationAndTasks(t *testing.T) {
 	pub := w.env.Anonymous()
 	rng := rand.New(rand.NewPCG(7, 7))
 	app := person(rng)
-	r := pub.Do("POST", "/api/v1/public/410581/cases", map[string]any{"power_id": w.power, "applicant": app,
-		"materials": []map[string]any{{"name": "申请书", "provided": true}, {"name": "营业执照", "provided": true}}})
+	r := pub.Do("POST", "/api/v1/public/410581/cases", pub.WithCaptcha(map[string]any{"power_id": w.power, "applicant": app,
+		"materials": []map[string]any{{"name": "申请书", "provided": true}, {"name": "营业执照", "provided": true}}}))
 	var st struct {
 		TrackingNo string `json:"tracking_no"`
 		Status     string `json:"status"`

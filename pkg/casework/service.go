@@ -297,6 +297,7 @@ func (s *Service) Intake(ctx context.Context, a actor.Actor, t *tenant.Tenant, i
 		}
 	}
 	day := calendar.DateOf(now).String()
+	c.QueryCode = NewQueryCode()
 	c.TrackingNo = fmt.Sprintf("%s%s%s%s%06d", t.Code, day[2:4], day[5:7], day[8:10], seq%1000000)
 	fees, expected, charged, mismatch, err := checkFees(ver, in.Fees, c)
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/authz"
+	"sunshine/pkg/captcha"
 	"sunshine/pkg/casework"
 	"sunshine/pkg/catalogue"
 	"sunshine/pkg/identity"
@@ -31,6 +32,7 @@ import (
 	"sunshine/pkg/platform/logging"
 	"sunshine/pkg/platform/metrics"
 	"sunshine/pkg/platform/queue"
+	"sunshine/pkg/platform/ratelimit"
 	"sunshine/pkg/supervision"
 	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
@@ -58,6 +60,9 @@ type Deps struct {
 	// Supervision and its live event bus (nil without Redis).
 	Supervision *supervision.Service
 	Bus         *supervision.Bus
+	// Captcha guards public applications; Limiter counts public requests.
+	Captcha *captcha.Service
+	Limiter *ratelimit.Limiter
 
 	// mutableStrings runs Fiber without Immutable (the benchmark's baseline only; see
 	// docs/adr/0008).
@@ -71,6 +76,8 @@ type Server struct {
 	routes []Route
 	// done is closed when the server begins shutting down (live streams end).
 	done chan struct{}
+	// publicLimits are the public portal's rate limits by name (config public.*).
+	publicLimits map[string]ratelimit.Limit
 }
 
 // Route is one registered endpoint; Perm is the permission it requires ("" and
@@ -92,6 +99,9 @@ func New(d Deps) *Server {
 	}
 	if d.Metrics == nil {
 		d.Metrics = metrics.New()
+	}
+	if d.Limiter == nil {
+		d.Limiter = ratelimit.New(nil, d.Log)
 	}
 	cfg := d.Config.HTTP
 	app := fiber.New(fiber.Config{
@@ -117,7 +127,7 @@ func New(d Deps) *Server {
 		// (docs/adr/0008-immutable-request-strings.md, BenchmarkRequestStrings).
 		Immutable: !d.mutableStrings,
 	})
-	s := &Server{Deps: d, app: app, done: make(chan struct{})}
+	s := &Server{Deps: d, app: app, done: make(chan struct{}), publicLimits: d.Config.Public.Limits()}
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		logging.From(c.UserContext()).Error("panic while serving", "panic", fmt.Sprint(e))
 	}}))

@@ -17,6 +17,8 @@ import (
 	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/rawbytes"
 	"github.com/knadh/koanf/v2"
+
+	"sunshine/pkg/platform/ratelimit"
 )
 
 // DefaultsYAML is the documented defaults file; `sunshine config defaults` prints it.
@@ -44,6 +46,7 @@ type Config struct {
 	Deployment Deployment `koanf:"deployment"`
 	Jobs       Jobs       `koanf:"jobs"`
 	Auth       Auth       `koanf:"auth"`
+	Public     Public     `koanf:"public"`
 	Calendar   Calendar   `koanf:"calendar"`
 	Demo       Demo       `koanf:"demo"`
 	Notify     Notify     `koanf:"notify"`
@@ -138,6 +141,31 @@ type Auth struct {
 	Argon2MemoryKiB   int           `koanf:"argon2_memory_kib"`
 	Argon2Iterations  int           `koanf:"argon2_iterations"`
 	Argon2Parallelism int           `koanf:"argon2_parallelism"`
+}
+
+// Public configures the public portal's rate limits ("N/period", see ratelimit.ParseLimit).
+type Public struct {
+	ReadsPerAddress        string `koanf:"reads_per_address"`
+	LookupsPerAddress      string `koanf:"lookups_per_address"`
+	LookupsPerCase         string `koanf:"lookups_per_case"`
+	ApplicationsPerAddress string `koanf:"applications_per_address"`
+	CaptchasPerAddress     string `koanf:"captchas_per_address"`
+}
+
+// Limits returns the parsed limits by key (Validate has checked them).
+func (p Public) Limits() map[string]ratelimit.Limit {
+	out := map[string]ratelimit.Limit{}
+	for k, v := range p.raw() {
+		out[k], _ = ratelimit.ParseLimit(v)
+	}
+	return out
+}
+
+func (p Public) raw() map[string]string {
+	return map[string]string{
+		"reads_per_address": p.ReadsPerAddress, "lookups_per_address": p.LookupsPerAddress, "lookups_per_case": p.LookupsPerCase,
+		"applications_per_address": p.ApplicationsPerAddress, "captchas_per_address": p.CaptchasPerAddress,
+	}
 }
 
 // Calendar configures holiday data.
@@ -393,6 +421,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Auth.Argon2MemoryKiB < 8 || c.Auth.Argon2Iterations < 1 || c.Auth.Argon2Parallelism < 1 {
 		bad("auth.argon2_memory_kib", "argon2 parameters must be positive (memory ≥ 8 KiB)")
+	}
+	for k, v := range c.Public.raw() {
+		if _, err := ratelimit.ParseLimit(v); err != nil {
+			bad("public."+k, "%v", err)
+		}
 	}
 	if c.Mode == "dev" && c.Demo.Seed && len(c.Demo.Password) < 8 {
 		bad("demo.password", "must be at least 8 characters")
