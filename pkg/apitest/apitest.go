@@ -25,6 +25,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
 	"gorm.io/gorm"
 
 	"sunshine/pkg/assembly"
@@ -97,6 +98,12 @@ type Options struct {
 	// WallClockSessions runs sign-in on the wall clock while the platform clock is the
 	// fake one, as dev mode does (time travel must not sign anyone out).
 	WallClockSessions bool
+	// RedisServer is an in-process Redis of the test's own (fault tests close and
+	// restart it); it implies Redis.
+	RedisServer *broker.Embedded
+	// Postgres is the superuser URL of a server of the test's own (fault tests stop
+	// it); empty: the shared test server.
+	Postgres string
 }
 
 // New starts the application on a fresh database with the demo seeded. The fake
@@ -116,7 +123,12 @@ func New(t testing.TB, opts ...Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := dbtest.New(t)
+	var d *dbtest.Env
+	if o.Postgres != "" {
+		d = dbtest.NewOn(t, o.Postgres)
+	} else {
+		d = dbtest.New(t)
+	}
 	fake := clock.NewFake(time.Now().UTC().Truncate(time.Second))
 	reg := queue.NewRegistry()
 	ctx := context.Background()
@@ -128,7 +140,13 @@ func New(t testing.TB, opts ...Options) *Env {
 		plat.SessionClock = clock.Real{}
 	}
 	var flush func()
-	if o.Redis {
+	if o.RedisServer != nil {
+		opt := asynq.RedisClientOpt{Addr: o.RedisServer.Addr()}
+		flush = o.RedisServer.FlushAll
+		plat.Redis = opt
+		plat.Queue = queue.NewClient(opt, false)
+		t.Cleanup(func() { _ = plat.Queue.Close() })
+	} else if o.Redis {
 		opt, f := broker.ForTest(t)
 		flush = f
 		plat.Redis = opt

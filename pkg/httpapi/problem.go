@@ -10,6 +10,7 @@ import (
 	"golang.org/x/text/language"
 
 	"sunshine/pkg/apperr"
+	"sunshine/pkg/platform/db"
 	"sunshine/pkg/platform/logging"
 )
 
@@ -58,6 +59,10 @@ func Lang(c *fiber.Ctx) string {
 // 4xx at warn with the code, 5xx at error with the cause (never shown to the client).
 func WriteProblem(c *fiber.Ctx, err error) error {
 	e := apperr.From(err)
+	if e.Kind == apperr.KindInternal && db.Unavailable(e.Cause) {
+		// A database outage is no bug and no bad request: the client may retry.
+		e = db.Outage(e.Cause)
+	}
 	status := e.Kind.Status()
 	lang := Lang(c)
 	p := Problem{
@@ -89,7 +94,7 @@ func WriteProblem(c *fiber.Ctx, err error) error {
 	} else {
 		log.Warn("request refused", "status", status, "code", e.Code, "fields", len(e.Fields))
 	}
-	if status == fiber.StatusTooManyRequests {
+	if status == fiber.StatusTooManyRequests || status == fiber.StatusServiceUnavailable {
 		if ra, ok := e.Params["retry_after"]; ok {
 			c.Set(fiber.HeaderRetryAfter, toString(ra))
 		}

@@ -140,7 +140,13 @@ func pgtestdbConfig(adminURL string) (pgtestdb.Config, error) {
 // New returns a fresh migrated database for t, dropped when t passes.
 func New(t testing.TB) *Env {
 	t.Helper()
-	admin := ServerURL(t)
+	return NewOn(t, ServerURL(t))
+}
+
+// NewOn is New on the server of the superuser URL admin (a fault test's own server,
+// which it may stop without disturbing anyone else's tests).
+func NewOn(t testing.TB, admin string) *Env {
+	t.Helper()
 	conf, err := pgtestdbConfig(admin)
 	if err != nil {
 		t.Fatal(err)
