@@ -79,7 +79,7 @@ func WriteProblem(c *fiber.Ctx, err error) error {
 		p.RequestID = uuid.NewString()
 		c.Set(fiber.HeaderXRequestID, p.RequestID)
 	}
-	if status >= 500 {
+	if status == fiber.StatusInternalServerError {
 		p.Title = "Internal Server Error"
 	}
 	for _, f := range e.Fields {
