@@ -41,7 +41,9 @@ func Classify(err error) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return apperr.Wrap(err, apperr.KindNotFound, "not_found")
 	}
-	if Unavailable(err) {
+	// Here the error surely came from the database driver, so a bare EOF is a
+	// connection lost mid-statement too (pgx's batches report it so).
+	if Unavailable(err) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return Outage(err)
 	}
 	var pg *pgconn.PgError
@@ -86,12 +88,15 @@ func Unavailable(err error) bool {
 	}
 	var ce *pgconn.ConnectError
 	var ne net.Error
-	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return true
 	}
+	// pgx's own words for a connection lost mid-statement (a bare io.EOF elsewhere is
+	// no evidence of an outage).
 	msg := err.Error()
-	for _, s := range []string{"conn closed", "connection refused", "broken pipe", "connection reset", "unexpected EOF", "failed to connect", "the database system is"} {
+	for _, s := range []string{"conn closed", "connection refused", "broken pipe", "connection reset", "failed to receive message",
+		"failed to write startup message", "failed to connect", "the database system is"} {
 		if strings.Contains(msg, s) {
 			return true
 		}
