@@ -16,7 +16,7 @@ GOTESTFLAGS ?= -count=1 -timeout 15m
 CONSOLE_SRC := $(shell find $(CONSOLE)/src $(CONSOLE)/public -type f 2>/dev/null) \
 	$(CONSOLE)/index.html $(CONSOLE)/vite.config.ts $(CONSOLE)/tsconfig.json $(CONSOLE)/tsconfig.node.json $(CONSOLE)/package.json
 
-.PHONY: help run build binary console console-deps test go-test console-test e2e helm-test bench lint fmt clean
+.PHONY: help run build binary console console-deps test go-test fuzz-smoke fuzz console-test e2e helm-test bench lint fmt clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -39,7 +39,7 @@ console-deps: $(CONSOLE)/node_modules/.package-lock.json
 $(CONSOLE)/node_modules/.package-lock.json: $(CONSOLE)/package-lock.json
 	cd $(CONSOLE) && $(NPM) ci --no-audit --no-fund --loglevel=error
 
-test: build go-test console-test e2e helm-test ## every test; uses TEST_DATABASE_URL/TEST_REDIS_URL when set, embedded servers otherwise
+test: build go-test fuzz-smoke console-test e2e helm-test ## every test; uses TEST_DATABASE_URL/TEST_REDIS_URL when set, embedded servers otherwise
 
 # Without TEST_DATABASE_URL every package would start its own PostgreSQL; testenv
 # starts one for the whole run and points the packages at it.
@@ -49,6 +49,24 @@ go-test: binary ## Go unit and integration tests (real PostgreSQL, real or in-pr
 	else \
 		$(GO) test $(GOTESTFLAGS) ./...; \
 	fi
+
+# The fuzz targets (package:Target). `go test` runs each one's committed seed corpus
+# (testdata/fuzz/) as ordinary tests; fuzz-smoke fuzzes the cheap ones for a few
+# seconds in `make test`; `make fuzz` fuzzes all of them for FUZZTIME each.
+FUZZ_TARGETS := pkg/idcheck:FuzzResidentID pkg/idcheck:FuzzResidentIDNormalForm pkg/idcheck:FuzzCreditCode \
+	pkg/idcheck:FuzzCreditCodeCheckCharacter pkg/catalogue:FuzzFlowchartJSON pkg/catalogue:FuzzImportWorkbook \
+	pkg/httpapi:FuzzBind
+FUZZ_SMOKE   := pkg/idcheck:FuzzResidentIDNormalForm pkg/idcheck:FuzzCreditCodeCheckCharacter pkg/catalogue:FuzzFlowchartJSON
+FUZZTIME     ?= 2m
+
+fuzz-smoke: ## fuzz the cheap targets for 3 s each (part of `make test`)
+	@$(MAKE) --no-print-directory fuzz FUZZ_TARGETS="$(FUZZ_SMOKE)" FUZZTIME=3s
+
+fuzz: ## fuzz every target for FUZZTIME (default 2m) each; new failing inputs land in testdata/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz: $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
 
 console-test: console-deps ## console unit tests (Vitest)
 	cd $(CONSOLE) && $(NPM) test

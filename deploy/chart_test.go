@@ -179,8 +179,22 @@ func TestSecurityContextResourcesProbes(t *testing.T) {
 				c := d.Spec.Template.Spec.Containers[0]
 				checkProbe(t, "liveness", c.LivenessProbe, "/healthz")
 				checkProbe(t, "readiness", c.ReadinessProbe, "/readyz")
-				if len(c.Ports) != 1 || c.Ports[0].ContainerPort != 8080 || c.Ports[0].Name != "http" {
-					t.Errorf("api ports = %+v, want only http 8080", c.Ports)
+				if len(c.Ports) != 2 || c.Ports[0].ContainerPort != 8080 || c.Ports[0].Name != "http" ||
+					c.Ports[1].ContainerPort != 9090 || c.Ports[1].Name != "metrics" {
+					t.Errorf("api ports = %+v, want http 8080 and metrics 9090", c.Ports)
+				}
+			}
+			// Every role serves its metrics on the metrics port, none on the public one.
+			for _, d := range m.Deployments {
+				c := d.Spec.Template.Spec.Containers[0]
+				if !slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.Name == "metrics" && p.ContainerPort == 9090 }) {
+					t.Errorf("%s: no metrics port 9090 in %+v", d.Name, c.Ports)
+				}
+				if got := m.effectiveEnv(t, c)["SUNSHINE_METRICS_ADDR"]; got != "0.0.0.0:9090" {
+					t.Errorf("%s: SUNSHINE_METRICS_ADDR = %q, want 0.0.0.0:9090", d.Name, got)
+				}
+				if got := m.effectiveEnv(t, c)["SUNSHINE_METRICS_PUBLIC"]; got == "true" {
+					t.Errorf("%s: /metrics on the public port", d.Name)
 				}
 			}
 			for _, sa := range m.ServiceAccounts {
@@ -349,8 +363,8 @@ func TestNetworkPolicy(t *testing.T) {
 			}
 		}
 		if isAPI {
-			if len(np.Spec.Ingress) != 2 {
-				t.Errorf("%s: %d ingress rules, want the ingress controller and Prometheus", np.Name, len(np.Spec.Ingress))
+			if len(np.Spec.Ingress) != 1 {
+				t.Errorf("%s: %d ingress rules, want the ingress controller's only", np.Name, len(np.Spec.Ingress))
 			}
 			for _, rule := range np.Spec.Ingress {
 				if len(rule.From) == 0 || len(rule.Ports) != 1 || rule.Ports[0].Port.String() != "http" {
@@ -359,8 +373,13 @@ func TestNetworkPolicy(t *testing.T) {
 			}
 			continue
 		}
-		if len(np.Spec.Ingress) != 0 || !slices.Contains(np.Spec.PolicyTypes, "Ingress") || !slices.Contains(np.Spec.PolicyTypes, "Egress") {
-			t.Errorf("%s: want ingress denied and egress restricted, got %+v", np.Name, np.Spec)
+		if !slices.Contains(np.Spec.PolicyTypes, "Ingress") || !slices.Contains(np.Spec.PolicyTypes, "Egress") {
+			t.Errorf("%s: want ingress and egress restricted, got %+v", np.Name, np.Spec)
+		}
+		// The only way in: Prometheus, to the metrics port.
+		if len(np.Spec.Ingress) != 1 || len(np.Spec.Ingress[0].From) == 0 || len(np.Spec.Ingress[0].Ports) != 1 ||
+			np.Spec.Ingress[0].Ports[0].Port.String() != "metrics" {
+			t.Errorf("%s: ingress %+v, want only Prometheus to the metrics port", np.Name, np.Spec.Ingress)
 		}
 		for _, rule := range np.Spec.Egress {
 			if len(rule.Ports) == 0 {
@@ -373,13 +392,31 @@ func TestNetworkPolicy(t *testing.T) {
 			}
 		}
 	}
-	if len(m.ServiceMonitors) != 1 || m.ServiceMonitors[0].Spec.Endpoints[0].Path != "/metrics" {
-		t.Errorf("ServiceMonitors = %+v", m.ServiceMonitors)
+	if len(m.ServiceMonitors) != 1 || m.ServiceMonitors[0].Spec.Endpoints[0].Path != "/metrics" ||
+		m.ServiceMonitors[0].Spec.Endpoints[0].Port != "metrics" {
+		t.Fatalf("ServiceMonitors = %+v, want /metrics on the metrics port", m.ServiceMonitors)
 	}
+	// The ServiceMonitor selects the metrics Service only (never the public one), and
+	// that Service lists every pod of the release on its metrics port.
 	sm := m.ServiceMonitors[0]
 	smSel, _ := metav1LabelSelector(sm.Spec.Selector.MatchLabels)
-	if !smSel.Matches(labels.Set(m.Services[0].Labels)) {
-		t.Errorf("the ServiceMonitor does not select the Service")
+	var selected []corev1.Service
+	for _, svc := range m.Services {
+		if smSel.Matches(labels.Set(svc.Labels)) {
+			selected = append(selected, svc)
+		}
+	}
+	if len(selected) != 1 || selected[0].Name != "sunshine-city-metrics" {
+		t.Fatalf("the ServiceMonitor selects %d Services, want sunshine-city-metrics", len(selected))
+	}
+	ms := selected[0]
+	if len(ms.Spec.Ports) != 1 || ms.Spec.Ports[0].Name != "metrics" || ms.Spec.Ports[0].TargetPort.String() != "metrics" {
+		t.Errorf("metrics Service ports = %+v", ms.Spec.Ports)
+	}
+	for _, d := range m.Deployments {
+		if !labels.SelectorFromSet(ms.Spec.Selector).Matches(labels.Set(d.Spec.Template.Labels)) {
+			t.Errorf("the metrics Service does not list %s", d.Name)
+		}
 	}
 }
 
@@ -621,10 +658,18 @@ func checkScalers(t *testing.T, m *manifests, hpaRoles []string) {
 
 func checkServiceAndIngress(t *testing.T, m *manifests) {
 	t.Helper()
-	if len(m.Services) != 1 {
-		t.Fatalf("%d Services, want 1", len(m.Services))
+	var svc corev1.Service
+	for _, s := range m.Services {
+		switch {
+		case !strings.HasSuffix(s.Name, "-metrics"):
+			if svc.Name != "" {
+				t.Fatalf("two public Services: %s and %s", svc.Name, s.Name)
+			}
+			svc = s
+		case len(s.Spec.Ports) != 1 || s.Spec.Ports[0].Name != "metrics":
+			t.Errorf("Service %s exposes %+v", s.Name, s.Spec.Ports)
+		}
 	}
-	svc := m.Services[0]
 	api := m.component("api")[0]
 	if !labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(api.Spec.Template.Labels)) {
 		t.Errorf("Service selector %v does not select the api pods", svc.Spec.Selector)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -171,7 +172,7 @@ func run(ctx context.Context, cfg *config.Config, roles []role) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, len(roles))
+	errc := make(chan error, len(roles)+1)
 	ready := make(chan struct{}, len(roles))
 	for _, r := range roles {
 		switch r {
@@ -206,6 +207,15 @@ func run(ctx context.Context, cfg *config.Config, roles []role) error {
 			p.onClose(func(context.Context) error { s.Shutdown(); return nil })
 			ready <- struct{}{}
 		}
+	}
+	if cfg.Metrics.Addr != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := httpapi.ServeMetrics(ctx, cfg.Metrics.Addr, p.metrics, p.log); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
 	}
 	for range roles {
 		<-ready

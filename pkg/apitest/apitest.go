@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -24,6 +25,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
 	"gorm.io/gorm"
 
 	"sunshine/pkg/assembly"
@@ -97,6 +99,12 @@ type Options struct {
 	// WallClockSessions runs sign-in on the wall clock while the platform clock is the
 	// fake one, as dev mode does (time travel must not sign anyone out).
 	WallClockSessions bool
+	// RedisServer is an in-process Redis of the test's own (fault tests close and
+	// restart it); it implies Redis.
+	RedisServer *broker.Embedded
+	// Postgres is the superuser URL of a server of the test's own (fault tests stop
+	// it); empty: the shared test server.
+	Postgres string
 }
 
 // New starts the application on a fresh database with the demo seeded. The fake
@@ -121,7 +129,12 @@ func New(t testing.TB, opts ...Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := dbtest.New(t)
+	var d *dbtest.Env
+	if o.Postgres != "" {
+		d = dbtest.NewOn(t, o.Postgres)
+	} else {
+		d = dbtest.New(t)
+	}
 	fake := clock.NewFake(time.Now().UTC().Truncate(time.Second))
 	reg := queue.NewRegistry()
 	ctx := context.Background()
@@ -133,7 +146,13 @@ func New(t testing.TB, opts ...Options) *Env {
 		plat.SessionClock = clock.Real{}
 	}
 	var flush func()
-	if o.Redis {
+	if o.RedisServer != nil {
+		opt := asynq.RedisClientOpt{Addr: o.RedisServer.Addr()}
+		flush = o.RedisServer.FlushAll
+		plat.Redis = opt
+		plat.Queue = queue.NewClient(opt, false)
+		t.Cleanup(func() { _ = plat.Queue.Close() })
+	} else if o.Redis {
 		opt, f := broker.ForTest(t)
 		flush = f
 		plat.Redis = opt
@@ -329,7 +348,7 @@ func (e *Env) validate(req *http.Request, r *Response) {
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
 	// Generic statuses every protected route may answer are covered by the problem schema.
-	if r.Status == 401 || r.Status == 403 || r.Status == 404 || r.Status == 400 || r.Status == 413 || r.Status == 415 || r.Status == 429 || r.Status == 500 || r.Status == 503 {
+	if r.Status == 401 || r.Status == 403 || r.Status == 404 || r.Status == 400 || r.Status == 413 || r.Status == 415 || r.Status == 422 && !documents(route, 422) || r.Status == 429 || r.Status == 431 || r.Status == 500 || r.Status == 503 {
 		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/problem+json") {
 			t.Errorf("%s %s: %d without problem+json: %s", req.Method, req.URL.Path, r.Status, r.Body)
 		}
@@ -338,6 +357,12 @@ func (e *Env) validate(req *http.Request, r *Response) {
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		t.Errorf("%s %s: response %d does not match openapi.yaml: %v\nbody: %s", req.Method, req.URL.Path, r.Status, err, truncate(r.Body))
 	}
+}
+
+// documents reports whether the operation lists status (else a generic problem is
+// expected: any operation may refuse a query parameter out of range with 422).
+func documents(route *routers.Route, status int) bool {
+	return route.Operation != nil && route.Operation.Responses != nil && route.Operation.Responses.Status(status) != nil
 }
 
 func truncate(b []byte) string {
@@ -392,4 +417,53 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// Listen serves the application on a loopback TCP port (real connections, kept alive
+// as a browser keeps them, unlike app.Test's one request per connection) and returns
+// its address; the server stops with the test.
+func (e *Env) Listen() string {
+	e.T.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	go func() { _ = e.Server.App().Listener(ln) }()
+	e.T.Cleanup(func() { _ = e.Server.App().ShutdownWithTimeout(5 * time.Second) })
+	return ln.Addr().String()
+}
+
+// SolveCaptcha fetches a captcha as c and reads its answer from the store: the
+// test-only way through the captcha (the application has no bypass; this reads the
+// table the service writes).
+func (c *Client) SolveCaptcha() (id, answer string) {
+	t := c.env.T
+	t.Helper()
+	r := c.Do("GET", "/api/v1/public/captcha", nil)
+	if r.Status != 200 {
+		t.Fatalf("captcha: %d %s", r.Status, r.Body)
+	}
+	var ch struct {
+		ID    string `json:"id"`
+		Image string `json:"image"`
+	}
+	r.JSON(t, &ch)
+	if !strings.HasPrefix(ch.Image, "data:image/png;base64,") {
+		t.Fatalf("captcha image: %.60s", ch.Image)
+	}
+	if err := c.env.App.DB.Gorm(context.Background()).Raw(`SELECT answer FROM captchas WHERE id = ?`, ch.ID).Row().Scan(&answer); err != nil {
+		t.Fatalf("captcha answer: %v", err)
+	}
+	return ch.ID, answer
+}
+
+// WithCaptcha returns body (a JSON object as a map) with a solved captcha added.
+func (c *Client) WithCaptcha(body map[string]any) map[string]any {
+	c.env.T.Helper()
+	id, answer := c.SolveCaptcha()
+	out := map[string]any{"captcha_id": id, "captcha_answer": answer}
+	for k, v := range body {
+		out[k] = v
+	}
+	return out
 }

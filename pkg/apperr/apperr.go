@@ -31,12 +31,13 @@ const (
 	KindInvalid                      // 422: well-formed but violates a rule; Fields say where
 	KindTooManyRequests              // 429
 	KindUnavailable                  // 503: a dependency is down
+	KindHeadersTooLarge              // 431: the request's headers exceed the read buffer
 )
 
 var kindStatus = map[Kind]int{
 	KindInternal: 500, KindBadRequest: 400, KindUnauthenticated: 401, KindForbidden: 403,
 	KindNotFound: 404, KindMethodNotAllowed: 405, KindConflict: 409, KindPayloadTooLarge: 413, KindUnsupportedMedia: 415,
-	KindInvalid: 422, KindTooManyRequests: 429, KindUnavailable: 503,
+	KindInvalid: 422, KindTooManyRequests: 429, KindUnavailable: 503, KindHeadersTooLarge: 431,
 }
 
 // Status returns the HTTP status of a kind.

@@ -18,6 +18,7 @@ func init() {
 	Register("bad_query", "查询参数 {param} 无效：{reason}", "Query parameter {param} is invalid: {reason}")
 	Register("bad_path_param", "路径参数 {param} 无效", "Path parameter {param} is invalid")
 	Register("timeout", "请求处理超时", "The request timed out")
+	Register("headers_too_large", "请求头过大（超过 {limit} 字节），请清除本站 Cookie 后重试", "The request headers are too large (over {limit} bytes); clear this site's cookies and retry")
 	// Field codes.
 	Register("required", "必填", "is required")
 	Register("too_long", "长度不能超过 {max}", "must be at most {max} characters")
@@ -27,4 +28,5 @@ func init() {
 	Register("not_allowed_value", "取值不在允许范围内：{allowed}", "must be one of: {allowed}")
 	Register("unknown_field", "不支持的字段", "is not a known field")
 	Register("wrong_type", "类型不正确，应为 {want}", "has the wrong type; want {want}")
+	Register("invalid_characters", "不能包含空字符（NUL）", "must not contain NUL characters")
 }

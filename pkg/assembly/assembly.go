@@ -16,6 +16,7 @@ import (
 
 	"sunshine/pkg/authz"
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/captcha"
 	"sunshine/pkg/casework"
 	"sunshine/pkg/catalogue"
 	"sunshine/pkg/demo"
@@ -28,6 +29,7 @@ import (
 	"sunshine/pkg/platform/files"
 	"sunshine/pkg/platform/metrics"
 	"sunshine/pkg/platform/queue"
+	"sunshine/pkg/platform/ratelimit"
 	"sunshine/pkg/supervision"
 	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
@@ -67,6 +69,8 @@ type App struct {
 	Casework    *casework.Service
 	Supervision *supervision.Service
 	Bus         *supervision.Bus
+	Captcha     *captcha.Service
+	Limiter     *ratelimit.Limiter
 
 	// SkipDemoCatalogue leaves the demo power catalogue out of SeedDemo (API tests
 	// that do not need it save the seconds it takes).
@@ -156,6 +160,12 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	}, nil, p.Queue)
 	a.Supervision = supervision.NewService(p.DB, a.Tenants, cals, p.Queue, enforcer, p.Clock, a.Bus, notifier, p.Log)
 	a.Casework.AddHook(a.Supervision)
+	a.Captcha = captcha.New(p.DB, p.SessionClock)
+	if p.Redis != nil {
+		a.Limiter = ratelimit.New(broker.Client(p.Redis), p.Log)
+	} else {
+		a.Limiter = ratelimit.New(nil, p.Log)
+	}
 
 	if p.Registry != nil {
 		p.Registry.Handle(TypePrune, func(ctx context.Context, _ *asynq.Task) error {
@@ -213,6 +223,7 @@ func (a *App) HTTPDeps() httpapi.Deps {
 		Casework:    a.Casework,
 		Supervision: a.Supervision, Bus: a.Bus,
 		Files: a.Files,
+		Captcha: a.Captcha, Limiter: a.Limiter,
 	}
 }
 

@@ -3,6 +3,7 @@ package casework_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 type caseBody struct {
 	ID               string     `json:"id"`
 	TrackingNo       string     `json:"tracking_no"`
+	QueryCode        string     `json:"query_code"`
 	Status           string     `json:"status"`
 	DueDate          string     `json:"due_date"`
 	Paused           bool       `json:"paused"`
@@ -221,22 +223,26 @@ func TestCaseLifecycle(t *testing.T) {
 			t.Errorf("timeline lacks %s: %v", want, kinds)
 		}
 	}
-	// The portal shows the timeline without personal data; a wrong pair is 404.
+	// The portal shows the timeline without personal data, to whoever has the query
+	// code; a wrong code, a wrong optional last four, another portal: the same 404.
 	pub := w.env.Anonymous()
 	var ps struct {
 		Status   string                        `json:"status"`
 		Timeline []struct{ Kind, Note string } `json:"timeline"`
 	}
 	last4 := person(rand.New(rand.NewPCG(1, 2)))["id_number"].(string)[14:]
-	r := pub.Do("GET", "/api/v1/public/410581/cases/"+c.TrackingNo+"?id_last4="+last4, nil)
+	r := pub.Do("GET", "/api/v1/public/410581/cases/"+c.TrackingNo+"?code="+c.QueryCode+"&id_last4="+last4, nil)
 	r.JSON(t, &ps)
 	if r.Status != 200 || ps.Status != "delivered" || len(ps.Timeline) < 6 || strings.Contains(string(r.Body), "张三") || strings.Contains(string(r.Body), "138") {
 		t.Fatalf("portal: %d %s", r.Status, r.Body)
 	}
-	if r := pub.Do("GET", "/api/v1/public/410581/cases/"+c.TrackingNo+"?id_last4=0000", nil); r.Status != 404 {
+	if r := pub.Do("GET", "/api/v1/public/410581/cases/"+c.TrackingNo+"?code="+c.QueryCode+"&id_last4=0000", nil); r.Status != 404 {
 		t.Fatalf("wrong last four: %d", r.Status)
 	}
-	if r := pub.Do("GET", "/api/v1/public/410522/cases/"+c.TrackingNo+"?id_last4="+last4, nil); r.Status != 404 {
+	if r := pub.Do("GET", "/api/v1/public/410581/cases/"+c.TrackingNo+"?id_last4="+last4, nil); r.Status != 404 {
+		t.Fatalf("the last four alone: %d", r.Status)
+	}
+	if r := pub.Do("GET", "/api/v1/public/410522/cases/"+c.TrackingNo+"?code="+c.QueryCode, nil); r.Status != 404 {
 		t.Fatalf("another county's portal: %d", r.Status)
 	}
 }
@@ -305,6 +311,68 @@ func TestWindowAuthorisationAndFees(t *testing.T) {
 	c = w.intake(t, nil)
 	if c.FeeMismatch {
 		t.Fatal("the scheduled fee is not a mismatch")
+	}
+}
+
+// TestFeesAreBoundedAndTheirSumCannotWrap: fees [MaxInt64, 1] once stored a negative
+// total. Each line is bounded, the number of lines too, and nothing is written when a
+// fee is refused.
+func TestFeesAreBoundedAndTheirSumCannotWrap(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	body := func(fees any) map[string]any {
+		return map[string]any{"power_id": w.power, "window_id": w.window, "channel": "window",
+			"applicant": map[string]any{"type": "person", "name": "王五", "id_number": "11010519491231002X"}, "fees": fees}
+	}
+	lines := make([]map[string]any, 51)
+	for i := range lines {
+		lines[i] = map[string]any{"item": "证照工本费", "amount_fen": 1000}
+	}
+	for _, tc := range []struct {
+		fees  any
+		field string
+	}{
+		{[]map[string]any{{"item": "证照工本费", "amount_fen": int64(math.MaxInt64)}, {"item": "证照工本费", "amount_fen": 1}}, "fees[0].amount_fen"},
+		{[]map[string]any{{"item": "证照工本费", "amount_fen": casework.MaxFeeFen + 1}}, "fees[0].amount_fen"},
+		{[]map[string]any{{"item": "证照工本费", "amount_fen": -1}}, "fees[0].amount_fen"},
+		{lines, "fees"},
+	} {
+		r := w.clerk.Do("POST", "/api/v1/cases", body(tc.fees))
+		if r.Status != 422 {
+			t.Fatalf("fees %v: %d %s", tc.fees, r.Status, r.Body)
+		}
+		if p := r.Problem(t); len(p.Errors) == 0 || p.Errors[0].Field != tc.field {
+			t.Fatalf("fees %v: want field %s, got %+v", tc.fees, tc.field, p.Errors)
+		}
+	}
+	// Amounts past int64 do not even decode.
+	r := w.clerk.Do("POST", "/api/v1/cases", `{"power_id":"`+w.power.String()+`","window_id":"`+w.window.String()+`","channel":"window",`+
+		`"applicant":{"type":"person","name":"王五","id_number":"11010519491231002X"},"fees":[{"item":"证照工本费","amount_fen":9223372036854775808}]}`)
+	if r.Status != 422 {
+		t.Fatalf("an amount past int64: %d %s", r.Status, r.Body)
+	}
+	var list struct {
+		Total int `json:"total"`
+	}
+	w.clerk.Do("GET", "/api/v1/cases", nil).JSON(t, &list)
+	if list.Total != 0 {
+		t.Fatalf("refused intakes left %d cases", list.Total)
+	}
+	// The largest allowed lines sum exactly.
+	max := make([]map[string]any, casework.MaxFeeLines)
+	for i := range max {
+		max[i] = map[string]any{"item": "证照工本费", "amount_fen": casework.MaxFeeFen}
+	}
+	var c struct {
+		Charged int64 `json:"fee_charged_fen"`
+	}
+	r = w.clerk.Do("POST", "/api/v1/cases", body(max))
+	if r.Status != 201 {
+		t.Fatalf("maximal fees: %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &c)
+	if c.Charged != casework.MaxFeeFen*casework.MaxFeeLines {
+		t.Fatalf("charged %d, want %d", c.Charged, casework.MaxFeeFen*casework.MaxFeeLines)
 	}
 }
 
@@ -550,8 +618,8 @@ func TestOnlineApplicationAndTasks(t *testing.T) {
 	pub := w.env.Anonymous()
 	rng := rand.New(rand.NewPCG(7, 7))
 	app := person(rng)
-	r := pub.Do("POST", "/api/v1/public/410581/cases", map[string]any{"power_id": w.power, "applicant": app,
-		"materials": []map[string]any{{"name": "申请书", "provided": true}, {"name": "营业执照", "provided": true}}})
+	r := pub.Do("POST", "/api/v1/public/410581/cases", pub.WithCaptcha(map[string]any{"power_id": w.power, "applicant": app,
+		"materials": []map[string]any{{"name": "申请书", "provided": true}, {"name": "营业执照", "provided": true}}}))
 	var st struct {
 		TrackingNo string `json:"tracking_no"`
 		Status     string `json:"status"`

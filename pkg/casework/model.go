@@ -68,9 +68,12 @@ type SubmittedMaterial struct {
 
 // Case is one application (办件).
 type Case struct {
-	ID                uuid.UUID           `gorm:"type:uuid;primaryKey" json:"id"`
-	TenantID          uuid.UUID           `gorm:"type:uuid" json:"-"`
-	TrackingNo        string              `json:"tracking_no"`
+	ID         uuid.UUID `gorm:"type:uuid;primaryKey" json:"id"`
+	TenantID   uuid.UUID `gorm:"type:uuid" json:"-"`
+	TrackingNo string    `json:"tracking_no"`
+	// QueryCode (查询码) is the applicant's secret for the public status lookup; see
+	// NewQueryCode.
+	QueryCode         string              `json:"query_code"`
 	PowerID           uuid.UUID           `gorm:"type:uuid" json:"power_id"`
 	VersionID         uuid.UUID           `gorm:"type:uuid" json:"version_id"`
 	PowerName         string              `json:"power_name"`

@@ -2,8 +2,10 @@ package casework
 
 import (
 	"context"
+	"crypto/subtle"
 	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -411,17 +413,28 @@ type PublicStatus struct {
 	Timeline   []PublicEvent `json:"timeline"`
 }
 
-// PublicLookup finds a case by tracking number and the last four characters of the
-// applicant's ID. A wrong pair is the same 404 as an unknown number.
-func (s *Service) PublicLookup(ctx context.Context, tenantID uuid.UUID, trackingNo, last4 string) (*PublicStatus, error) {
+// PublicLookup finds a case by tracking number and its query code; the last four
+// characters of the applicant's ID are an optional second factor (checked when given,
+// as a counter may ask for it). Any mismatch is the same 404 as an unknown number, and
+// the code is compared in constant time.
+func (s *Service) PublicLookup(ctx context.Context, tenantID uuid.UUID, trackingNo, code, last4 string) (*PublicStatus, error) {
 	trackingNo, last4 = strings.TrimSpace(trackingNo), strings.ToUpper(strings.TrimSpace(last4))
-	if len(last4) != 4 {
+	code = NormalizeQueryCode(code)
+	if len(code) != QueryCodeLen || (last4 != "" && len(last4) != 4) || len(trackingNo) > 64 {
 		return nil, apperr.NotFound("casework.lookup_not_found")
 	}
 	var c Case
 	var evs []Event
 	err := s.db.Tx(ctx, db.ReadOnlyScope([]uuid.UUID{tenantID}), func(tx *gorm.DB) error {
-		if err := tx.Where("tenant_id = ? AND tracking_no = ? AND applicant_id_last4 = ?", tenantID, trackingNo, last4).First(&c).Error; err != nil {
+		if err := tx.Where("tenant_id = ? AND tracking_no = ?", tenantID, trackingNo).First(&c).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return apperr.NotFound("casework.lookup_not_found")
+			}
+			return err
+		}
+		codeOK := subtle.ConstantTimeCompare([]byte(c.QueryCode), []byte(code)) == 1
+		last4OK := last4 == "" || subtle.ConstantTimeCompare([]byte(c.ApplicantIDLast4), []byte(last4)) == 1
+		if !codeOK || !last4OK {
 			return apperr.NotFound("casework.lookup_not_found")
 		}
 		return tx.Where("case_id = ? AND public", c.ID).Order("at, id").Find(&evs).Error
@@ -441,5 +454,5 @@ func (s *Service) PublicLookup(ctx context.Context, tenantID uuid.UUID, tracking
 }
 
 func init() {
-	apperr.Register("casework.lookup_not_found", "未找到该办件：请核对受理编号和证件号码后四位", "No such case: check the tracking number and the last four characters of the ID")
+	apperr.Register("casework.lookup_not_found", "未找到该办件：请核对受理编号和查询码（如填写了证件号码后四位，也请核对）", "No such case: check the tracking number and the query code (and the last four characters of the ID, if given)")
 }

@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"sync"
@@ -187,12 +188,17 @@ func (s *Service) Intake(ctx context.Context, a actor.Actor, t *tenant.Tenant, i
 	default:
 		v.Add("channel", "not_allowed_value", apperr.Params{"allowed": "window, online"})
 	}
+	if len(in.Fees) > MaxFeeLines {
+		v.Add("fees", "casework.too_many_fees", apperr.Params{"max": MaxFeeLines})
+	}
 	for i, f := range in.Fees {
 		if strings.TrimSpace(f.Item) == "" {
 			v.Add(fmt.Sprintf("fees[%d].item", i), "required")
+		} else if len([]rune(f.Item)) > 200 {
+			v.Add(fmt.Sprintf("fees[%d].item", i), "too_long", apperr.Params{"max": 200})
 		}
-		if f.AmountFen < 0 {
-			v.Add(fmt.Sprintf("fees[%d].amount_fen", i), "out_of_range", apperr.Params{"min": 0, "max": "∞"})
+		if f.AmountFen < 0 || f.AmountFen > MaxFeeFen {
+			v.Add(fmt.Sprintf("fees[%d].amount_fen", i), "out_of_range", apperr.Params{"min": 0, "max": MaxFeeFen})
 		}
 	}
 	if err := v.Err(); err != nil {
@@ -291,8 +297,12 @@ func (s *Service) Intake(ctx context.Context, a actor.Actor, t *tenant.Tenant, i
 		}
 	}
 	day := calendar.DateOf(now).String()
+	c.QueryCode = NewQueryCode()
 	c.TrackingNo = fmt.Sprintf("%s%s%s%s%06d", t.Code, day[2:4], day[5:7], day[8:10], seq%1000000)
-	fees, expected, charged, mismatch := checkFees(ver, in.Fees, c)
+	fees, expected, charged, mismatch, err := checkFees(ver, in.Fees, c)
+	if err != nil {
+		return nil, err
+	}
 	c.FeeExpectedFen, c.FeeChargedFen, c.FeeMismatch = expected, charged, mismatch
 	derive(cal, c, nil, nil)
 	depts, err := s.departmentCodes(ctx, scope)
@@ -445,15 +455,36 @@ func missingMaterials(ms []SubmittedMaterial) []string {
 	return out
 }
 
+// Bounds of the fees charged at intake: a line is at most 100 million yuan (the
+// catalogue's bound of a schedule line), and a case has at most 50 lines, so that a
+// total never comes near int64's range.
+const (
+	MaxFeeFen   = 100_000_000_00
+	MaxFeeLines = 50
+)
+
+// addFen adds two non-negative amounts, failing instead of wrapping around.
+func addFen(a, b int64) (int64, bool) {
+	if a < 0 || b < 0 || a > math.MaxInt64-b {
+		return 0, false
+	}
+	return a + b, true
+}
+
 // checkFees compares what was charged with the item's fee schedule: a free item
-// charges nothing, and every charged line must match a schedule line's amount.
-func checkFees(ver *catalogue.Version, in []FeeInput, c *Case) ([]Fee, int64, int64, bool) {
+// charges nothing, and every charged line must match a schedule line's amount. The
+// totals are summed with overflow checks (the lines were bounded before; this is the
+// backstop that makes a negative total impossible).
+func checkFees(ver *catalogue.Version, in []FeeInput, c *Case) ([]Fee, int64, int64, bool, error) {
 	schedule := map[string]int64{}
 	var expected int64
+	var ok bool
 	for _, f := range ver.Fees {
 		schedule[f.Item] = f.AmountFen
 		if !ver.Free {
-			expected += f.AmountFen
+			if expected, ok = addFen(expected, f.AmountFen); !ok {
+				return nil, 0, 0, false, apperr.Invalid("validation_failed").WithField("fees", "casework.fee_total_out_of_range")
+			}
 		}
 	}
 	var charged int64
@@ -469,10 +500,12 @@ func checkFees(ver *catalogue.Version, in []FeeInput, c *Case) ([]Fee, int64, in
 			fee.Mismatch = f.AmountFen != 0
 		}
 		mismatch = mismatch || fee.Mismatch
-		charged += f.AmountFen
+		if charged, ok = addFen(charged, f.AmountFen); !ok {
+			return nil, 0, 0, false, apperr.Invalid("validation_failed").WithField("fees", "casework.fee_total_out_of_range")
+		}
 		fees = append(fees, fee)
 	}
-	return fees, expected, charged, mismatch
+	return fees, expected, charged, mismatch, nil
 }
 
 func departmentCodes(tx *gorm.DB, tenantID uuid.UUID) (map[string]uuid.UUID, error) {
@@ -1173,6 +1206,8 @@ func init() {
 	} {
 		apperr.Register("case_event."+kind, m[0], m[1])
 	}
+	apperr.Register("casework.too_many_fees", "收费项目不能超过 {max} 项", "At most {max} fee lines")
+	apperr.Register("casework.fee_total_out_of_range", "收费合计超出允许范围", "The fee total is out of range")
 	apperr.Register("casework.id_number_invalid", "身份证号码无效（{reason_zh}）", "Invalid resident ID number ({reason})")
 	apperr.Register("casework.credit_code_invalid", "统一社会信用代码无效（{reason_zh}）", "Invalid unified social credit code ({reason})")
 	apperr.Register("casework.online_no_window", "网上申请不指定窗口", "Online applications have no window")

@@ -1,13 +1,17 @@
 package catalogue
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/xuri/excelize/v2"
@@ -38,6 +42,14 @@ const (
 	// XLSXContentType is the media type of the workbooks.
 	XLSXContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	maxImportRows   = 20000
+
+	// An imported workbook may unpack to at most MaxImportUnzipped bytes in all, and
+	// its parsing may take at most ImportParseTimeout. The largest real catalogue
+	// workbook (20,000 rows in a sheet) unpacks to a few megabytes; a 152 KB zip bomb
+	// unpacked to 57 MB and held a request 28 s and 200 MB of memory before the row
+	// limit answered.
+	MaxImportUnzipped  = 24 << 20
+	ImportParseTimeout = 10 * time.Second
 )
 
 type column struct {
@@ -306,9 +318,77 @@ func (e *cellErrors) err() error {
 
 var amountRE = regexp.MustCompile(`^\d+(\.\d{1,2})?$`)
 
-// parseWorkbook reads every sheet, reporting unreadable cells by position.
-func parseWorkbook(r io.Reader) ([]*parsedItem, *cellErrors, error) {
-	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 16 << 20})
+// checkZip refuses, from the zip's central directory alone (nothing is inflated), a
+// workbook whose entries would unpack to more than MaxImportUnzipped bytes. The
+// declared sizes are binding: archive/zip, which excelize reads through, fails an
+// entry that inflates past its declared size.
+func checkZip(data []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return apperr.Wrap(err, apperr.KindInvalid, "catalogue.xls_unreadable")
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		if total > MaxImportUnzipped || f.UncompressedSize64 > MaxImportUnzipped {
+			return apperr.Invalid("catalogue.xls_too_large", apperr.Params{"max_mb": MaxImportUnzipped >> 20})
+		}
+	}
+	return nil
+}
+
+// readSheet streams a sheet's rows (as GetRows returns them: trailing empty rows
+// dropped), stopping at the row limit and when ctx ends.
+func readSheet(ctx context.Context, f *excelize.File, sheet string) ([][]string, error) {
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out, cur, last := make([][]string, 0, 64), 0, 0
+	for rows.Next() {
+		cur++
+		if cur%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, apperr.Invalid("catalogue.xls_too_slow", apperr.Params{"seconds": int(ImportParseTimeout.Seconds())})
+			}
+		}
+		row, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return nil, apperr.Wrap(err, apperr.KindInvalid, "catalogue.xls_unreadable")
+		}
+		if len(row) == 0 {
+			continue
+		}
+		// The header plus maxImportRows rows at most.
+		if cur > maxImportRows+1 {
+			return nil, errTooManyRows
+		}
+		if gap := cur - last - 1; gap > 0 {
+			out = append(out, make([][]string, gap)...)
+		}
+		out = append(out, row)
+		last = cur
+	}
+	return out, rows.Error()
+}
+
+var errTooManyRows = errors.New("too many rows")
+
+// parseWorkbook reads every sheet, reporting unreadable cells by position. It refuses
+// a workbook that unpacks too large before inflating anything, streams each sheet, and
+// gives up after ImportParseTimeout.
+func parseWorkbook(ctx context.Context, r io.Reader) ([]*parsedItem, *cellErrors, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, apperr.Wrap(err, apperr.KindInvalid, "catalogue.xls_unreadable")
+	}
+	if err := checkZip(data); err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, ImportParseTimeout)
+	defer cancel()
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: MaxImportUnzipped, UnzipXMLSizeLimit: 4 << 20})
 	if err != nil {
 		return nil, nil, apperr.Wrap(err, apperr.KindInvalid, "catalogue.xls_unreadable")
 	}
@@ -316,13 +396,21 @@ func parseWorkbook(r io.Reader) ([]*parsedItem, *cellErrors, error) {
 	errs := &cellErrors{}
 	sheets := map[string][][]string{}
 	for _, sh := range listSheets {
-		rows, err := f.GetRows(sh.name, excelize.Options{RawCellValue: true})
-		if err != nil {
+		if idx, err := f.GetSheetIndex(sh.name); err != nil || idx < 0 {
 			errs.add(sh.name, "", 0, "catalogue.xls_missing_sheet", apperr.Params{"sheet": sh.name})
 			continue
 		}
-		if len(rows) > maxImportRows {
+		rows, err := readSheet(ctx, f, sh.name)
+		if errors.Is(err, errTooManyRows) {
 			errs.add(sh.name, "", 0, "catalogue.xls_too_many_rows", apperr.Params{"max": maxImportRows})
+			continue
+		}
+		if err != nil {
+			var ae *apperr.Error
+			if errors.As(err, &ae) {
+				return nil, nil, ae
+			}
+			errs.add(sh.name, "", 0, "catalogue.xls_missing_sheet", apperr.Params{"sheet": sh.name})
 			continue
 		}
 		ok := len(rows) > 0
@@ -639,7 +727,7 @@ type ImportReport struct {
 // filed items get a revision draft, items under review or awaiting filing cannot
 // change).
 func (s *Service) Import(ctx context.Context, a actor.Actor, r io.Reader) (*ImportReport, error) {
-	items, parseErrs, err := parseWorkbook(r)
+	items, parseErrs, err := parseWorkbook(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -846,6 +934,8 @@ func init() {
 	apperr.Register("catalogue.xls_unreadable", "无法读取文件，请上传 Excel（.xlsx）格式的权力清单", "The file cannot be read; upload the catalogue as an Excel workbook (.xlsx)")
 	apperr.Register("catalogue.xls_missing_sheet", "缺少工作表“{sheet}”，请使用下载的模板", "The sheet “{sheet}” is missing; use the downloaded template")
 	apperr.Register("catalogue.xls_too_many_rows", "行数超过 {max}", "More than {max} rows")
+	apperr.Register("catalogue.xls_too_large", "文件解压后超过 {max_mb} MB，请拆分后分批导入", "The workbook unpacks to more than {max_mb} MB; split it and import the parts")
+	apperr.Register("catalogue.xls_too_slow", "文件在 {seconds} 秒内未能读完，请拆分后分批导入", "The workbook could not be read within {seconds} seconds; split it and import the parts")
 	apperr.Register("catalogue.xls_header", "表头应为“{want}”，请使用下载的模板", "The header should be “{want}”; use the downloaded template")
 	apperr.Register("catalogue.xls_integer", "须为整数", "must be a whole number")
 	apperr.Register("catalogue.xls_bool", "须填“是”或“否”", "must be 是 (yes) or 否 (no)")

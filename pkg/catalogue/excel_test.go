@@ -1,10 +1,15 @@
 package catalogue
 
 import (
+	"archive/zip"
 	"bytes"
+	"context"
+	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/xuri/excelize/v2"
@@ -42,7 +47,7 @@ func TestWorkbookRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	items, errs, err := parseWorkbook(bytes.NewReader(data))
+	items, errs, err := parseWorkbook(context.Background(), bytes.NewReader(data))
 	if err != nil || errs.err() != nil {
 		t.Fatalf("parse: %v %v", err, errs.err())
 	}
@@ -61,7 +66,7 @@ func TestWorkbookRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, errs, _ = parseWorkbook(bytes.NewReader(tpl))
+	_, errs, _ = parseWorkbook(context.Background(), bytes.NewReader(tpl))
 	if e := apperr.From(errs.err()); e == nil || e.Fields[0].Code != "catalogue.xls_empty" {
 		t.Fatalf("empty template: %v", errs.err())
 	}
@@ -91,7 +96,7 @@ func TestWorkbookReportsEveryBadCell(t *testing.T) {
 	set(sheetSteps, "D3", "循环")    // unknown kind
 	set(sheetEdges, "A12", "Z-9")  // unknown item
 	buf, _ := f.WriteToBuffer()
-	_, errs, err := parseWorkbook(bytes.NewReader(buf.Bytes()))
+	_, errs, err := parseWorkbook(context.Background(), bytes.NewReader(buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,12 +117,12 @@ func TestWorkbookReportsEveryBadCell(t *testing.T) {
 		t.Fatalf("%v", e)
 	}
 	// A workbook that is not one, and a sheet renamed away.
-	if _, _, err := parseWorkbook(strings.NewReader("not a zip")); !apperr.IsKind(err, apperr.KindInvalid) {
+	if _, _, err := parseWorkbook(context.Background(), strings.NewReader("not a zip")); !apperr.IsKind(err, apperr.KindInvalid) {
 		t.Fatalf("garbage: %v", err)
 	}
 	_ = f.SetSheetName(sheetSteps, "Steps")
 	buf, _ = f.WriteToBuffer()
-	_, errs, _ = parseWorkbook(bytes.NewReader(buf.Bytes()))
+	_, errs, _ = parseWorkbook(context.Background(), bytes.NewReader(buf.Bytes()))
 	if len(errs.list) != 1 || errs.list[0].Field != sheetSteps || errs.list[0].Code != "catalogue.xls_missing_sheet" {
 		t.Fatalf("missing sheet: %+v", errs.list)
 	}
@@ -186,5 +191,117 @@ func TestDiffContent(t *testing.T) {
 	}
 	if len(DiffContent(a, a)) != 0 {
 		t.Fatal("a version does not differ from itself")
+	}
+}
+
+// withSheet rewrites a workbook with the first sheet's XML replaced by the rows that
+// rows writes (after the header row of the template), keeping every other entry.
+func withSheet(t testing.TB, rows func(w io.Writer)) []byte {
+	t.Helper()
+	tpl, err := writeWorkbook(nil, codeTable{Categories: DefaultCategories})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(tpl), int64(len(tpl)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range zr.File {
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name != "xl/worksheets/sheet1.xml" {
+			rc, _ := f.Open()
+			_, _ = io.Copy(w, rc)
+			rc.Close()
+			continue
+		}
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+
+			`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+		rows(w)
+		io.WriteString(w, `</sheetData></worksheet>`)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// TestImportRefusesAZipBombFastWithLittleMemory: a workbook of ~150 KB that unpacks to
+// 57 MB once held a request 28 s and 200 MB before the row limit answered. The zip's
+// directory is checked before anything is inflated.
+func TestImportRefusesAZipBombFastWithLittleMemory(t *testing.T) {
+	pad := strings.Repeat("<row/>", 1000)
+	bomb := withSheet(t, func(w io.Writer) {
+		for written := 0; written < 57<<20; written += len(pad) {
+			io.WriteString(w, pad)
+		}
+	})
+	if len(bomb) > 400<<10 {
+		t.Fatalf("test setup: the bomb is %d bytes compressed", len(bomb))
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	_, _, err := parseWorkbook(context.Background(), bytes.NewReader(bomb))
+	took := time.Since(start)
+	runtime.ReadMemStats(&after)
+	if e := apperr.From(err); e == nil || e.Code != "catalogue.xls_too_large" || e.Kind != apperr.KindInvalid {
+		t.Fatalf("bomb: %v", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
+		t.Errorf("refusing the bomb allocated %d bytes", alloc)
+	}
+	if took > 2*time.Second {
+		t.Errorf("refusing the bomb took %v", took)
+	}
+}
+
+// TestImportStopsAtTheRowLimitAndTheClock: rows are streamed and counted; the parse
+// stops at the limit, and when its time is up.
+func TestImportStopsAtTheRowLimitAndTheClock(t *testing.T) {
+	t.Parallel()
+	tpl, err := writeWorkbook(nil, codeTable{Categories: DefaultCategories})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(tpl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, err := f.NewStreamWriter(listSheets[0].name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= maxImportRows+50; i++ {
+		cell, _ := excelize.CoordinatesToCellName(1, i)
+		if err := sw.SetRow(cell, []any{"x" + strconv.Itoa(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	_, errs, err := parseWorkbook(context.Background(), bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := apperr.From(errs.err()); e == nil || e.Fields[0].Code != "catalogue.xls_too_many_rows" {
+		t.Fatalf("too many rows: %v", errs.err())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err = parseWorkbook(ctx, bytes.NewReader(data))
+	if e := apperr.From(err); e == nil || e.Code != "catalogue.xls_too_slow" {
+		t.Fatalf("out of time: %v", err)
 	}
 }

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -107,6 +109,7 @@ func (s *Server) registerCasework() {
 	s.route("POST", "/api/v1/calendar/local-days", "calendar:manage", s.setLocalDay)
 	s.route("DELETE", "/api/v1/calendar/local-days/:date", "calendar:manage", s.deleteLocalDay)
 
+	s.public("GET", "/api/v1/public/captcha", s.captchaChallenge)
 	s.public("GET", "/api/v1/public/:tenantCode/cases/:trackingNo", s.publicCaseStatus)
 	s.public("POST", "/api/v1/public/:tenantCode/cases", s.publicApply)
 }
@@ -311,6 +314,11 @@ func (s *Server) calendarAdd(c *fiber.Ctx) error {
 	if err != nil {
 		return apperr.BadRequest("bad_query", apperr.Params{"param": "from", "reason": "use YYYY-MM-DD"})
 	}
+	// The calendar holds years around today; 9999-12-31 plus 1000 working days ran
+	// past the end of time.
+	if from.Year < 2000 || from.Year > 2100 {
+		return apperr.Invalid("validation_failed").WithField("from", "out_of_range", apperr.Params{"min": "2000-01-01", "max": "2100-12-31"})
+	}
 	n, err := strconv.Atoi(c.Query("working_days"))
 	if err != nil || n < 0 || n > 1000 {
 		return apperr.BadRequest("bad_query", apperr.Params{"param": "working_days", "reason": "must be an integer from 0 to 1000"})
@@ -421,11 +429,23 @@ func (s *Server) publicTenant(c *fiber.Ctx) (*tenant.Tenant, error) {
 }
 
 func (s *Server) publicCaseStatus(c *fiber.Ctx) error {
+	no := strings.TrimSpace(c.Params("trackingNo"))
+	if err := s.limit(c, "lookups_per_address", c.IP()); err != nil {
+		return err
+	}
+	if len(no) > 64 {
+		return apperr.NotFound("casework.lookup_not_found")
+	}
+	// Per tracking number, from any address: guessing one case's code from many
+	// addresses is as slow as from one.
+	if err := s.limit(c, "lookups_per_case", c.Params("tenantCode")+"/"+no); err != nil {
+		return err
+	}
 	t, err := s.publicTenant(c)
 	if err != nil {
 		return err
 	}
-	st, err := s.Casework.PublicLookup(c.UserContext(), t.ID, c.Params("trackingNo"), c.Query("id_last4"))
+	st, err := s.Casework.PublicLookup(c.UserContext(), t.ID, no, c.Query("code"), c.Query("id_last4"))
 	if err != nil {
 		return err
 	}
@@ -444,10 +464,19 @@ func (s *Server) publicApply(c *fiber.Ctx) error {
 	if !t.Active() {
 		return apperr.Forbidden("identity.tenant_suspended", apperr.Params{"reason": t.StatusReason})
 	}
-	var in casework.IntakeInput
-	if err := Bind(c, &in); err != nil {
+	if err := s.limit(c, "applications_per_address", c.IP()); err != nil {
 		return err
 	}
+	var body publicApplication
+	if err := Bind(c, &body); err != nil {
+		return err
+	}
+	// The captcha is used up here, whatever follows: a rejected application needs a
+	// new one (the form fetches it with the error).
+	if err := s.Captcha.Check(c.UserContext(), body.CaptchaID, body.CaptchaAnswer); err != nil {
+		return err
+	}
+	in := body.IntakeInput
 	if in.WindowID != nil {
 		return apperr.Invalid("validation_failed").WithField("window_id", "casework.online_no_window")
 	}
@@ -460,10 +489,63 @@ func (s *Server) publicApply(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.Casework.PublicLookup(c.UserContext(), t.ID, d.TrackingNo, d.ApplicantIDLast4)
+	st, err := s.Casework.PublicLookup(c.UserContext(), t.ID, d.TrackingNo, d.QueryCode, "")
 	if err != nil {
 		return err
 	}
 	st.Localize(Lang(c))
-	return c.Status(fiber.StatusCreated).JSON(st)
+	// The applicant's only chance to see the query code: it is never shown publicly again.
+	return c.Status(fiber.StatusCreated).JSON(publicApplied{PublicStatus: st, QueryCode: d.QueryCode})
+}
+
+// publicApplication is an online application with the captcha answered on the form.
+type publicApplication struct {
+	casework.IntakeInput
+	CaptchaID     string `json:"captcha_id"`
+	CaptchaAnswer string `json:"captcha_answer"`
+}
+
+// publicApplied is the answer to an online application: its status and query code.
+type publicApplied struct {
+	*casework.PublicStatus
+	QueryCode string `json:"query_code"`
+}
+
+// captchaChallenge issues a captcha for a public form.
+func (s *Server) captchaChallenge(c *fiber.Ctx) error {
+	if err := s.limit(c, "captchas_per_address", c.IP()); err != nil {
+		return err
+	}
+	ch, err := s.Captcha.Issue(c.UserContext())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(ch)
+}
+
+// limit counts one event of key under the public limit name; past it, 429 with
+// Retry-After.
+func (s *Server) limit(c *fiber.Ctx, name, key string) error {
+	l, ok := s.publicLimits[name]
+	if !ok {
+		return apperr.Internal(fmt.Errorf("no public limit %q", name))
+	}
+	allowed, wait := s.Limiter.Allow(c.UserContext(), name, l, key)
+	if allowed {
+		return nil
+	}
+	secs := int(math.Ceil(wait.Seconds()))
+	if secs < 1 {
+		secs = 1
+	}
+	return apperr.New(apperr.KindTooManyRequests, "too_many_requests", apperr.Params{"retry_after": secs})
+}
+
+// publicReads limits every public request per client address.
+func (s *Server) publicReads(c *fiber.Ctx) error {
+	if err := s.limit(c, "reads_per_address", c.IP()); err != nil {
+		return err
+	}
+	return c.Next()
 }

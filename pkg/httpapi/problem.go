@@ -10,6 +10,7 @@ import (
 	"golang.org/x/text/language"
 
 	"sunshine/pkg/apperr"
+	"sunshine/pkg/platform/db"
 	"sunshine/pkg/platform/logging"
 )
 
@@ -58,6 +59,10 @@ func Lang(c *fiber.Ctx) string {
 // 4xx at warn with the code, 5xx at error with the cause (never shown to the client).
 func WriteProblem(c *fiber.Ctx, err error) error {
 	e := apperr.From(err)
+	if e.Kind == apperr.KindInternal && db.Unavailable(e.Cause) {
+		// A database outage is no bug and no bad request: the client may retry.
+		e = db.Outage(e.Cause)
+	}
 	status := e.Kind.Status()
 	lang := Lang(c)
 	p := Problem{
@@ -74,7 +79,7 @@ func WriteProblem(c *fiber.Ctx, err error) error {
 		p.RequestID = uuid.NewString()
 		c.Set(fiber.HeaderXRequestID, p.RequestID)
 	}
-	if status >= 500 {
+	if status == fiber.StatusInternalServerError {
 		p.Title = "Internal Server Error"
 	}
 	for _, f := range e.Fields {
@@ -89,7 +94,7 @@ func WriteProblem(c *fiber.Ctx, err error) error {
 	} else {
 		log.Warn("request refused", "status", status, "code", e.Code, "fields", len(e.Fields))
 	}
-	if status == fiber.StatusTooManyRequests {
+	if status == fiber.StatusTooManyRequests || status == fiber.StatusServiceUnavailable {
 		if ra, ok := e.Params["retry_after"]; ok {
 			c.Set(fiber.HeaderRetryAfter, toString(ra))
 		}
@@ -146,6 +151,8 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 				err = apperr.New(apperr.KindMethodNotAllowed, "method_not_allowed", apperr.Params{"method": c.Method()})
 			case fiber.StatusRequestEntityTooLarge:
 				err = apperr.New(apperr.KindPayloadTooLarge, "payload_too_large", apperr.Params{"limit": c.App().Config().BodyLimit})
+			case fiber.StatusRequestHeaderFieldsTooLarge:
+				err = apperr.New(apperr.KindHeadersTooLarge, "headers_too_large", apperr.Params{"limit": c.App().Config().ReadBufferSize})
 			case fiber.StatusRequestTimeout:
 				err = apperr.New(apperr.KindBadRequest, "timeout")
 			case fiber.StatusBadRequest:

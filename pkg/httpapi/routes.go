@@ -9,6 +9,7 @@ func (s *Server) register() {
 	s.public("GET", "/readyz", s.readyz)
 	s.public("GET", "/metrics", s.metricsHandler())
 	s.public("GET", "/api/openapi.yaml", s.openapi)
+	s.app.Use("/api/v1/public", s.publicReads)
 
 	s.registerIdentity()
 	s.registerCatalogue()

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/authz"
+	"sunshine/pkg/captcha"
 	"sunshine/pkg/casework"
 	"sunshine/pkg/catalogue"
 	"sunshine/pkg/identity"
@@ -31,6 +33,7 @@ import (
 	"sunshine/pkg/platform/logging"
 	"sunshine/pkg/platform/metrics"
 	"sunshine/pkg/platform/queue"
+	"sunshine/pkg/platform/ratelimit"
 	"sunshine/pkg/supervision"
 	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
@@ -60,6 +63,13 @@ type Deps struct {
 	Bus         *supervision.Bus
 	// Files is the platform's file store (nil: uploads are not served).
 	Files *files.Store
+	// Captcha guards public applications; Limiter counts public requests.
+	Captcha *captcha.Service
+	Limiter *ratelimit.Limiter
+
+	// mutableStrings runs Fiber without Immutable (the benchmark's baseline only; see
+	// docs/adr/0008).
+	mutableStrings bool
 }
 
 // Server is the HTTP API and console server.
@@ -69,6 +79,8 @@ type Server struct {
 	routes []Route
 	// done is closed when the server begins shutting down (live streams end).
 	done chan struct{}
+	// publicLimits are the public portal's rate limits by name (config public.*).
+	publicLimits map[string]ratelimit.Limit
 }
 
 // Route is one registered endpoint; Perm is the permission it requires ("" and
@@ -94,6 +106,9 @@ func New(d Deps) *Server {
 	if d.Metrics == nil {
 		d.Metrics = metrics.New()
 	}
+	if d.Limiter == nil {
+		d.Limiter = ratelimit.New(nil, d.Log)
+	}
 	cfg := d.Config.HTTP
 	app := fiber.New(fiber.Config{
 		AppName:                 "sunshine",
@@ -111,13 +126,20 @@ func New(d Deps) *Server {
 		// escaping included): encoding/json was a third of a case page's CPU. Request
 		// bodies keep encoding/json (Bind), whose strict errors the clients rely on.
 		JSONEncoder: gojson.Marshal,
+		// Every string and byte slice Fiber hands out (method, path, params, query,
+		// headers, cookies, body) is a copy, not a view into a buffer fasthttp reuses
+		// for the connection's next request: such views escaped into Prometheus labels
+		// and the session cache. The copies cost well under 1% of a request
+		// (docs/adr/0008-immutable-request-strings.md, BenchmarkRequestStrings).
+		Immutable: !d.mutableStrings,
 	})
-	s := &Server{Deps: d, app: app, done: make(chan struct{})}
+	s := &Server{Deps: d, app: app, done: make(chan struct{}), publicLimits: d.Config.Public.Limits()}
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		logging.From(c.UserContext()).Error("panic while serving", "panic", fmt.Sprint(e))
 	}}))
 	app.Use(s.requestContext)
 	app.Use(securityHeaders(cfg.SecureCookies))
+	app.Use(checkRequestText)
 	s.register()
 	return s
 }
@@ -176,13 +198,24 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 	if status == fiber.StatusNotFound && (route == "/" || route == "/*" || route == "") {
 		route = "unmatched"
 	}
-	s.Metrics.HTTPDuration.WithLabelValues(c.Method(), route, fmt.Sprint(status)).Observe(time.Since(start).Seconds())
+	s.Metrics.HTTPDuration.WithLabelValues(methodLabel(c.Method()), route, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
 	if status >= 500 {
 		log.Error("http", "method", c.Method(), "path", c.Path(), "status", status, "duration", time.Since(start))
 	} else {
 		log.Debug("http", "method", c.Method(), "path", c.Path(), "status", status, "duration", time.Since(start))
 	}
 	return nil
+}
+
+// methodLabel bounds the method label to the methods HTTP defines: anything else a
+// client sends is "OTHER", so that no caller can mint label values.
+func methodLabel(m string) string {
+	switch m {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch,
+		fiber.MethodDelete, fiber.MethodOptions, fiber.MethodConnect, fiber.MethodTrace:
+		return m
+	}
+	return "OTHER"
 }
 
 func saneRequestID(s string) bool {

@@ -317,7 +317,11 @@ func (s *Service) Authenticate(ctx context.Context, tok string) (*Principal, err
 	}
 	t, err := s.tenants.ByID(ctx, tenantID)
 	if err != nil {
-		return nil, apperr.Unauthenticated("unauthenticated")
+		if apperr.IsKind(err, apperr.KindNotFound) {
+			return nil, apperr.Unauthenticated("unauthenticated")
+		}
+		// The lookup failed (a database outage): not a reason to sign anyone out.
+		return nil, err
 	}
 	var p *Principal
 	err = s.db.Tx(ctx, db.TenantScope(t.ID, uuid.Nil), func(tx *gorm.DB) error {

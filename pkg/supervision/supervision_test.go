@@ -643,3 +643,44 @@ func TestLiveStream(t *testing.T) {
 	_ = broker.WaitTCP
 	_ = sync.Mutex{}
 }
+
+// TestRedisRestartedUnderLoad: Redis goes away while clerks take in and accept cases,
+// and comes back empty. Intake and acceptance keep answering (the alarms they could not
+// arm are logged, the rate limiter counts in memory), and once the deadlines pass the
+// sweep gives every case its cards from PostgreSQL.
+func TestRedisRestartedUnderLoad(t *testing.T) {
+	t.Parallel()
+	e, err := broker.StartEmbedded("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := e.Addr()
+	t.Cleanup(func() { e.Close() })
+	w := newWorld(t, apitest.Options{RedisServer: e})
+	before := w.accepted(t)
+	e.Close()
+	var during []string
+	for i := 0; i < 5; i++ {
+		during = append(during, w.accepted(t)) // fails the test on anything but 201/200
+	}
+	if r := w.env.Anonymous().Do("GET", "/api/v1/public/410581/cases/x?code=0000000000", nil); r.Status != 404 {
+		t.Fatalf("a public lookup without Redis: %d", r.Status)
+	}
+	e2, err := broker.StartEmbedded(addr) // back, with nothing in it
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e2.Close() })
+	after := w.accepted(t)
+	w.env.Clock.Set(time.Date(2026, 11, 5, 0, 0, 1, 0, sh))
+	w.sweep(t)
+	byCase := map[string]int{}
+	for _, c := range w.cards(t, w.env.Login("410581", "supervisor"), "rule=case_overdue&page_size=200") {
+		byCase[c.CaseID]++
+	}
+	for _, id := range append(append([]string{before}, during...), after) {
+		if byCase[id] != 1 {
+			t.Errorf("case %s: %d overdue cards after the sweep, want 1 (%v)", id, byCase[id], byCase)
+		}
+	}
+}

@@ -109,6 +109,9 @@ Guards the level rules the schema states, for renderers that skip the schema
 {{- fail (printf "deployment.tenants: %q is not a six-digit division code" (toString .)) }}
 {{- end }}
 {{- end }}
+{{- if eq (int .Values.metrics.port) (int .Values.http.port) }}
+{{- fail (printf "metrics.port (%v) must differ from http.port: /metrics is never served on the public port" .Values.metrics.port) }}
+{{- end }}
 {{- if ne (int .Values.scheduler.replicas) 1 }}
 {{- fail "scheduler.replicas must be 1: the scheduler is a singleton" }}
 {{- end }}
@@ -132,6 +135,7 @@ migration Job's env (a pre-install hook runs before the ConfigMap exists).
 {{- $env := dict }}
 {{- $_ := set $env "SUNSHINE_MODE" "production" }}
 {{- $_ := set $env "SUNSHINE_HTTP_ADDR" (printf "0.0.0.0:%d" (int $v.http.port)) }}
+{{- $_ := set $env "SUNSHINE_METRICS_ADDR" (printf "0.0.0.0:%d" (int $v.metrics.port)) }}
 {{- with (include "sunshine.publicUrl" .) }}
 {{- $_ := set $env "SUNSHINE_HTTP_PUBLIC_URL" . }}
 {{- end }}
@@ -323,12 +327,15 @@ spec:
           image: {{ include "sunshine.image" $root | quote }}
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
           args: [{{ $name | quote }}]
-          {{- if eq $name "api" }}
           ports:
+            {{- if eq $name "api" }}
             - name: http
               containerPort: {{ $root.Values.http.port }}
               protocol: TCP
-          {{- end }}
+            {{- end }}
+            - name: metrics
+              containerPort: {{ $root.Values.metrics.port }}
+              protocol: TCP
           envFrom:
             - configMapRef:
                 name: {{ include "sunshine.fullname" $root }}

@@ -48,6 +48,9 @@ func (e *Embedded) FlushAll() { e.m.FlushAll() }
 // Close stops the server.
 func (e *Embedded) Close() { e.m.Close() }
 
+// Keys lists the keys of the default database (tests).
+func (e *Embedded) Keys() []string { return e.m.Keys() }
+
 // ConnOpt turns the configuration into Asynq's connection option.
 func ConnOpt(c config.Redis) (asynq.RedisConnOpt, error) {
 	if c.SentinelMaster != "" {

@@ -18,6 +18,8 @@ import (
 	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/rawbytes"
 	"github.com/knadh/koanf/v2"
+
+	"sunshine/pkg/platform/ratelimit"
 )
 
 // DefaultsYAML is the documented defaults file; `sunshine config defaults` prints it.
@@ -39,11 +41,13 @@ type Config struct {
 	Mode       string     `koanf:"mode"`
 	Log        Log        `koanf:"log"`
 	HTTP       HTTP       `koanf:"http"`
+	Metrics    Metrics    `koanf:"metrics"`
 	Database   Database   `koanf:"database"`
 	Redis      Redis      `koanf:"redis"`
 	Deployment Deployment `koanf:"deployment"`
 	Jobs       Jobs       `koanf:"jobs"`
 	Auth       Auth       `koanf:"auth"`
+	Public     Public     `koanf:"public"`
 	Calendar   Calendar   `koanf:"calendar"`
 	Demo       Demo       `koanf:"demo"`
 	Notify     Notify     `koanf:"notify"`
@@ -70,6 +74,12 @@ type HTTP struct {
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
 	TrustedProxies  string        `koanf:"trusted_proxies"`
 	SecureCookies   string        `koanf:"secure_cookies"`
+}
+
+// Metrics configures the Prometheus endpoint.
+type Metrics struct {
+	Addr   string `koanf:"addr"`
+	Public bool   `koanf:"public"`
 }
 
 // Database configures PostgreSQL access.
@@ -133,6 +143,31 @@ type Auth struct {
 	Argon2MemoryKiB   int           `koanf:"argon2_memory_kib"`
 	Argon2Iterations  int           `koanf:"argon2_iterations"`
 	Argon2Parallelism int           `koanf:"argon2_parallelism"`
+}
+
+// Public configures the public portal's rate limits ("N/period", see ratelimit.ParseLimit).
+type Public struct {
+	ReadsPerAddress        string `koanf:"reads_per_address"`
+	LookupsPerAddress      string `koanf:"lookups_per_address"`
+	LookupsPerCase         string `koanf:"lookups_per_case"`
+	ApplicationsPerAddress string `koanf:"applications_per_address"`
+	CaptchasPerAddress     string `koanf:"captchas_per_address"`
+}
+
+// Limits returns the parsed limits by key (Validate has checked them).
+func (p Public) Limits() map[string]ratelimit.Limit {
+	out := map[string]ratelimit.Limit{}
+	for k, v := range p.raw() {
+		out[k], _ = ratelimit.ParseLimit(v)
+	}
+	return out
+}
+
+func (p Public) raw() map[string]string {
+	return map[string]string{
+		"reads_per_address": p.ReadsPerAddress, "lookups_per_address": p.LookupsPerAddress, "lookups_per_case": p.LookupsPerCase,
+		"applications_per_address": p.ApplicationsPerAddress, "captchas_per_address": p.CaptchasPerAddress,
+	}
 }
 
 // Calendar configures holiday data.
@@ -315,6 +350,13 @@ func (c *Config) Validate() error {
 	if _, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil || port == "" {
 		bad("http.addr", "%q is not host:port", c.HTTP.Addr)
 	}
+	if c.Metrics.Addr != "" {
+		if _, port, err := net.SplitHostPort(c.Metrics.Addr); err != nil || port == "" {
+			bad("metrics.addr", "%q is not host:port", c.Metrics.Addr)
+		} else if c.Metrics.Addr == c.HTTP.Addr {
+			bad("metrics.addr", "must differ from http.addr (set metrics.public to serve /metrics there too)")
+		}
+	}
 	if c.HTTP.PublicURL != "" {
 		if u, err := url.Parse(c.HTTP.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
 			bad("http.public_url", "%q is not an absolute URL", c.HTTP.PublicURL)
@@ -413,6 +455,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Auth.Argon2MemoryKiB < 8 || c.Auth.Argon2Iterations < 1 || c.Auth.Argon2Parallelism < 1 {
 		bad("auth.argon2_memory_kib", "argon2 parameters must be positive (memory ≥ 8 KiB)")
+	}
+	for k, v := range c.Public.raw() {
+		if _, err := ratelimit.ParseLimit(v); err != nil {
+			bad("public."+k, "%v", err)
+		}
 	}
 	if c.Mode == "dev" && c.Demo.Seed && len(c.Demo.Password) < 8 {
 		bad("demo.password", "must be at least 8 characters")

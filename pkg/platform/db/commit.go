@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -93,7 +94,7 @@ var ErrCommitterClosed = errors.New("db: committer closed")
 // with other callers' changes, and returns the change's own outcome. A Derived scope
 // is refused: its asynchronous commit would extend to the whole group.
 func (c *Committer) Exec(ctx context.Context, scope Scope, b *pgx.Batch) error {
-	return c.hand(ctx, scope, b, nil)
+	return outageOr(c.hand(ctx, scope, b, nil))
 }
 
 // Query runs the statements of b in scope, possibly in one pipeline with other
@@ -103,7 +104,16 @@ func (c *Committer) Exec(ctx context.Context, scope Scope, b *pgx.Batch) error {
 // the round trip. read may run more than once (again, alone, when a statement of
 // another caller in its group failed); only the last run's outcome is returned.
 func (c *Committer) Query(ctx context.Context, scope Scope, b *pgx.Batch, read func(br pgx.BatchResults) error) error {
-	return c.hand(ctx, scope, b, read)
+	return outageOr(c.hand(ctx, scope, b, read))
+}
+
+// outageOr turns a connection lost under a pipeline (pgx reports a bare EOF) into the
+// outage error; anything else passes unchanged.
+func outageOr(err error) error {
+	if err != nil && (Unavailable(err) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
+		return Outage(err)
+	}
+	return err
 }
 
 func (c *Committer) hand(ctx context.Context, scope Scope, b *pgx.Batch, read func(br pgx.BatchResults) error) error {

@@ -47,6 +47,14 @@ var (
 	serverErr  error
 )
 
+// ServerURLIfStarted is the shared server's URL once ServerURL has chosen it.
+func ServerURLIfStarted() string {
+	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return serverURL
+}
+
 // ServerURL returns the superuser URL of the test server, starting an embedded one
 // when TEST_DATABASE_URL is unset.
 func ServerURL(t testing.TB) string {
@@ -84,6 +92,11 @@ type migrator struct{ adminURL string }
 
 func (m migrator) Hash() (string, error) {
 	h := sha256.New()
+	// pgtestdb remembers a template per hash for the whole process: a test's own
+	// server (NewOn) must not be taken for the shared one that already has it.
+	if m.adminURL != ServerURLIfStarted() {
+		h.Write([]byte(m.adminURL))
+	}
 	names, err := fs.Glob(migrations.FS, "*.sql")
 	if err != nil {
 		return "", err
@@ -140,10 +153,24 @@ func pgtestdbConfig(adminURL string) (pgtestdb.Config, error) {
 // New returns a fresh migrated database for t, dropped when t passes.
 func New(t testing.TB) *Env {
 	t.Helper()
-	admin := ServerURL(t)
+	return NewOn(t, ServerURL(t))
+}
+
+// NewOn is New on the server of the superuser URL admin (a fault test's own server,
+// which it may stop without disturbing anyone else's tests).
+func NewOn(t testing.TB, admin string) *Env {
+	t.Helper()
 	conf, err := pgtestdbConfig(admin)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if admin != ServerURLIfStarted() {
+		// pgtestdb creates its login role once per process and name: a server of the
+		// test's own needs a name of its own.
+		role := pgtestdb.DefaultRole()
+		sum := sha256.Sum256([]byte(admin))
+		role.Username += "_" + hex.EncodeToString(sum[:4])
+		conf.TestRole = &role
 	}
 	inst := pgtestdb.Custom(t, conf, migrator{adminURL: admin})
 	owner, err := withDatabase(admin, inst.Database)

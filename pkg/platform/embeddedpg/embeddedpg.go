@@ -588,6 +588,20 @@ func (s *Server) stop(ctx context.Context) error {
 	return fmt.Errorf("embedded PostgreSQL: postgres (PID %d) did not shut down within %s and was killed", pid, time.Since(start).Round(time.Millisecond))
 }
 
+// Kill ends the server as a crash would: SIGKILL to the postmaster and every backend,
+// no checkpoint; the next Start on the data directory runs crash recovery. For fault
+// tests (a database lost under load).
+func (s *Server) Kill() {
+	s.stopOnce.Do(func() {
+		_ = syscall.Kill(s.cmd.Process.Pid, syscall.SIGKILL)
+		for _, p := range dataDirProcesses(s.dataDir) {
+			_ = syscall.Kill(p, syscall.SIGKILL)
+		}
+		<-s.exited
+		s.drainLogs()
+	})
+}
+
 // drainLogs waits briefly for the last log lines after the process exited.
 // Bounded because an orphaned backend could keep the pipe open.
 func (s *Server) drainLogs() {

@@ -4,8 +4,9 @@
 // supplement and accepts; the clerk completes the window step; each department's handler (as the
 // demo names them in pkg/demo/cases.go: fgw.handler, zrzy.handler, sthj.handler) completes its
 // parallel step; the 发改委 head (fgw.head) completes the decision step and approves with a
-// certificate number; the clerk delivers; and the portal's lookup by tracking number and the last
-// four characters of the credit code shows the timeline without personal data.
+// certificate number; the clerk delivers; and the portal's lookup by tracking number and the query
+// code printed on the receipt (with the last four characters of the credit code as a check) shows
+// the timeline without personal data.
 // Needs SUNSHINE_E2E_PASSWORD (the demo password).
 import assert from 'node:assert/strict'
 import { eventually, login, spec } from '../lib.mjs'
@@ -111,6 +112,9 @@ spec(
     const receipt = page.getByTestId('receipt')
     await receipt.waitFor()
     assert.equal((await page.getByTestId('receipt-tracking-no').innerText()).trim(), trackingNo)
+    // The query code the applicant needs for the public lookup is on the receipt.
+    const queryCode = (await page.getByTestId('receipt-query-code').innerText()).trim()
+    assert.match(queryCode, /^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/)
     assert.match(await page.getByTestId('receipt-tenant').innerText(), /林州市/)
     const receiptText = await receipt.innerText()
     assert.match(receiptText, new RegExp(ITEM))
@@ -222,9 +226,11 @@ spec(
     for (const step of ['一次性告知补正', '补正材料', '受理', '环节办结', '准予许可', '送达']) assert.match(timeline, new RegExp(step))
     await signOut(page)
 
-    // 7. The portal: tracking number plus the last four characters of the credit code.
+    // 7. The portal: tracking number and the query code from the receipt, with the last four
+    // characters of the credit code as the optional check.
     await page.goto(url(`/portal/${county}/status`))
     await page.locator('#status-no').fill(trackingNo)
+    await page.locator('#status-code').fill(queryCode.toLowerCase())
     await page.locator('#status-last4').fill(CREDIT_CODE.slice(-4))
     const looked = page.waitForResponse((r) => new URL(r.url()).pathname === `/api/v1/public/${county}/cases/${trackingNo}`)
     await page.getByTestId('status-search').click()
@@ -234,7 +240,7 @@ spec(
     assert.equal((await page.getByTestId('status-state').innerText()).trim(), '已送达')
     const publicTimeline = await page.getByTestId('status-timeline').innerText()
     for (const step of ['提交申请', '一次性告知补正', '受理', '环节办结', '准予许可', '送达']) assert.match(publicTimeline, new RegExp(step))
-    // No personal data: neither the applicant, nor the code, nor staff names.
+    // No personal data: neither the applicant, nor the credit code, nor staff names.
     const shown = await result.innerText()
     assert.doesNotMatch(shown, new RegExp(APPLICANT))
     assert.doesNotMatch(shown, new RegExp(CREDIT_CODE))

@@ -86,6 +86,16 @@ spec('the public portal of 林州市 shows the tenant without calling authentica
   }
   // The first tab is the public power catalogue (权力清单).
   await page.getByTestId('portal-catalogue').waitFor()
+  // The online application form shows a captcha image (a new one on a click), and a wrong
+  // answer is refused by the server under the captcha field.
+  await nav.getByText('网上申请', { exact: true }).click()
+  await page.waitForURL((u) => u.pathname === '/portal/410581/apply')
+  const captcha = page.getByTestId('intake-captcha-image')
+  await captcha.waitFor()
+  assert.match(await captcha.getAttribute('src'), /^data:image\/png;base64,/)
+  const first = await captcha.getAttribute('data-captcha-id')
+  await captcha.click()
+  await eventually(async () => assert.notEqual(await captcha.getAttribute('data-captcha-id'), first))
   // Unbuilt sections say so plainly.
   await nav.getByText('投诉', { exact: true }).click()
   await page.waitForURL((u) => u.pathname === '/portal/410581/complaint')

@@ -19,6 +19,7 @@ import {
   listWindows,
   myTasks,
   pauseCase,
+  formatQueryCode,
   publicApply,
   publicCaseStatus,
   refuseCase,
@@ -266,8 +267,8 @@ describe('calendar', () => {
 })
 
 describe('portal', () => {
-  it('applies online without window, fees or channel (the server sets it)', async () => {
-    const f = fakeFetch(() => jsonResponse(201, { tracking_no: 'T1', power_name: 'x', status: 'submitted', received_at: '', timeline: [] }))
+  it('applies online without window, fees or channel (the server sets it), with the captcha answered', async () => {
+    const f = fakeFetch(() => jsonResponse(201, { tracking_no: 'T1', query_code: '7K3QF9MX2P', power_name: 'x', status: 'submitted', received_at: '', timeline: [] }))
     const body = {
       power_id: 'p-1',
       window_id: 'w-1',
@@ -276,22 +277,26 @@ describe('portal', () => {
       applicant: { type: 'person' as const, name: '张三', id_number: '11010519491231002X' },
       materials: [{ name: 'a', provided: true }],
     }
-    const s = await publicApply('410581', body)
+    const s = await publicApply('410581', body, { id: 'c-1', answer: ' 12345 ' })
     expect(s.tracking_no).toBe('T1')
+    expect(formatQueryCode(s.query_code)).toBe('7K3QF-9MX2P')
     expect(path(f.seen[0]!.url)).toBe('/api/v1/public/410581/cases')
-    expect(f.seen[0]!.body).toEqual({ power_id: 'p-1', applicant: body.applicant, materials: body.materials })
+    expect(f.seen[0]!.body).toEqual({ power_id: 'p-1', applicant: body.applicant, materials: body.materials, captcha_id: 'c-1', captcha_answer: '12345' })
   })
 
-  it('looks a case up by tracking number and the last four (upper-cased), and reports a wrong pair', async () => {
+  it('looks a case up by tracking number and query code, the last four (upper-cased) only when given', async () => {
     const f = fakeFetch((r) =>
-      search(r.url).id_last4 === '002X'
+      search(r.url).code === '7K3QF-9MX2P' && (search(r.url).id_last4 ?? '002X') === '002X'
         ? jsonResponse(200, { tracking_no: 'T1', power_name: 'x', status: 'delivered', received_at: '', timeline: null })
-        : problemResponse(404, { code: 'casework.lookup_not_found', detail: '未找到该办件：请核对受理编号和证件号码后四位' }),
+        : problemResponse(404, { code: 'casework.lookup_not_found', detail: '未找到该办件：请核对受理编号和查询码' }),
     )
-    const s = await publicCaseStatus('410581', ' T1 ', '002x')
+    const s = await publicCaseStatus('410581', ' T1 ', ' 7K3QF-9MX2P ')
     expect(s.timeline).toEqual([])
     expect(path(f.seen[0]!.url)).toBe('/api/v1/public/410581/cases/T1')
-    const err = await publicCaseStatus('410581', 'T1', '9999').catch((e: unknown) => e)
+    expect(search(f.seen[0]!.url)).toEqual({ code: '7K3QF-9MX2P' })
+    await publicCaseStatus('410581', 'T1', '7K3QF-9MX2P', '002x')
+    expect(search(f.seen[1]!.url)).toEqual({ code: '7K3QF-9MX2P', id_last4: '002X' })
+    const err = await publicCaseStatus('410581', 'T1', '7K3QF-9MX2P', '9999').catch((e: unknown) => e)
     expect((err as ApiError).status).toBe(404)
     expect((err as ApiError).detail).toMatch(/未找到该办件/)
   })

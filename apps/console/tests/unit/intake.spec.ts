@@ -204,4 +204,52 @@ describe('IntakeForm', () => {
     await submit()
     expect($('[data-testid="intake-banner"]')?.textContent).toMatch(/尚未备案/)
   })
+
+  it('online: shows a captcha, sends its answer, and shows a fresh one after a refusal', async () => {
+    let captchas = 0
+    let applies = 0
+    const f = fakeFetch((r) => {
+      const p = new URL(r.url, 'http://x').pathname
+      if (p === '/api/v1/public/410581/powers')
+        return jsonResponse(200, { items: [{ id: 'p-1', code: 'XK-FGW-001', name: '企业投资项目核准', exercisable: true, department: { id: 'd-fgw', code: 'FGW', name: '发改委' } }], total: 1 })
+      if (p === '/api/v1/public/410581/powers/p-1') return jsonResponse(200, { id: 'p-1', version: { materials: MATERIALS, fees: [], free: true, promised_limit: 15, green_limit: null } })
+      if (p === '/api/v1/public/captcha') {
+        captchas++
+        return jsonResponse(200, { id: `cap-${captchas}`, image: 'data:image/png;base64,iVBORw0KGgo=', expires_at: '2026-12-05T10:00:00Z' })
+      }
+      if (p === '/api/v1/public/410581/cases' && r.method === 'POST') {
+        applies++
+        return applies === 1
+          ? problemResponse(422, { code: 'validation_failed', detail: '提交的内容有误，请按提示修改', errors: [{ field: 'captcha_answer', code: 'captcha.wrong', message: '验证码错误或已过期，请重新输入' }] })
+          : jsonResponse(201, { tracking_no: 'T9', query_code: '7K3QF9MX2P', power_name: '企业投资项目核准', status: 'submitted', received_at: '', timeline: [] })
+      }
+      return undefined
+    })
+    setActivePinia(createPinia())
+    wrapper = mount(IntakeForm, { props: { mode: 'online', tenantCode: '410581' }, global: { plugins: [i18n] }, attachTo: document.body })
+    await flushPromises()
+    await settle()
+    const vm = wrapper.vm as unknown as { model: ReturnType<typeof emptyIntake> }
+    vm.model.power_id = 'p-1'
+    await flushPromises()
+    await settle()
+    expect($('[data-testid="intake-captcha-image"]')?.getAttribute('data-captcha-id')).toBe('cap-1')
+    await type('intake-name', '张三')
+    await type('intake-id-number', '11010519491231002X')
+    // No answer: refused locally, nothing sent.
+    await submit()
+    expect(fieldError('intake-captcha')).toBe('请输入验证码')
+    expect(f.to('/api/v1/public/410581/cases')).toHaveLength(0)
+    await type('intake-captcha', '12345')
+    await submit()
+    expect(f.to('/api/v1/public/410581/cases')[0]!.body).toMatchObject({ captcha_id: 'cap-1', captcha_answer: '12345', power_id: 'p-1' })
+    // Refused: the error stays under the field and a new captcha replaces the used one.
+    expect(fieldError('intake-captcha')).toBe('验证码错误或已过期，请重新输入')
+    expect($('[data-testid="intake-captcha-image"]')?.getAttribute('data-captcha-id')).toBe('cap-2')
+    expect(($('#intake-captcha') as HTMLInputElement).value).toBe('')
+    await type('intake-captcha', '54321')
+    await submit()
+    expect(f.to('/api/v1/public/410581/cases')[1]!.body).toMatchObject({ captcha_id: 'cap-2', captcha_answer: '54321' })
+    expect(wrapper!.emitted('applied')?.[0]?.[0]).toMatchObject({ tracking_no: 'T9', query_code: '7K3QF9MX2P' })
+  })
 })

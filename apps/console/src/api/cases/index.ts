@@ -1,5 +1,6 @@
 import { http, request } from '../http'
 import type {
+  Captcha,
   CalendarAddResult,
   CalendarYear,
   CaseDetail,
@@ -12,6 +13,7 @@ import type {
   ProjectDetail,
   ProjectInput,
   ProjectSummary,
+  PublicApplied,
   PublicCaseStatus,
   RecomputeResult,
   SubmittedMaterial,
@@ -189,17 +191,36 @@ export function deleteLocalDay(date: string): Promise<RecomputeResult> {
 
 // Portal (no session).
 
-/** 网上申请: the same acceptance queue as the windows; keep the tracking number. */
-export function publicApply(tenantCode: string, body: IntakeInput): Promise<PublicCaseStatus> {
-  // No window, no fees, no channel: the server sets the channel and refuses the other two.
-  const online = { power_id: body.power_id, project_id: body.project_id ?? undefined, applicant: body.applicant, materials: body.materials ?? [] }
-  return request<PublicCaseStatus>(`/api/v1/public/${enc(tenantCode)}/cases`, { method: 'POST', body: online, skipAuthRedirect: true })
+/** A captcha for a public form; each is answerable once, within five minutes. */
+export function publicCaptcha(): Promise<Captcha> {
+  return request<Captcha>('/api/v1/public/captcha', { skipAuthRedirect: true, cache: 'no-store' })
 }
 
-/** 办件查询: by tracking number and the last four characters of the applicant's ID. */
-export async function publicCaseStatus(tenantCode: string, trackingNo: string, idLast4: string): Promise<PublicCaseStatus> {
+/** 网上申请: the same acceptance queue as the windows; keep the tracking number and the query code. */
+export function publicApply(tenantCode: string, body: IntakeInput, captcha: { id: string; answer: string }): Promise<PublicApplied> {
+  // No window, no fees, no channel: the server sets the channel and refuses the other two.
+  const online = {
+    power_id: body.power_id,
+    project_id: body.project_id ?? undefined,
+    applicant: body.applicant,
+    materials: body.materials ?? [],
+    captcha_id: captcha.id,
+    captcha_answer: captcha.answer.trim(),
+  }
+  return request<PublicApplied>(`/api/v1/public/${enc(tenantCode)}/cases`, { method: 'POST', body: online, skipAuthRedirect: true })
+}
+
+/** Groups a query code for reading and printing: "7K3QF-9MX2P". */
+export function formatQueryCode(code: string): string {
+  return code.length === 10 ? `${code.slice(0, 5)}-${code.slice(5)}` : code
+}
+
+/** 办件查询: by tracking number and query code; the last four of the applicant's ID are optional. */
+export async function publicCaseStatus(tenantCode: string, trackingNo: string, code: string, idLast4 = ''): Promise<PublicCaseStatus> {
+  const query: Record<string, string> = { code: code.trim() }
+  if (idLast4.trim()) query.id_last4 = idLast4.trim().toUpperCase()
   const res = await request<PublicCaseStatus>(`/api/v1/public/${enc(tenantCode)}/cases/${enc(trackingNo.trim())}`, {
-    query: { id_last4: idLast4.trim().toUpperCase() },
+    query,
     skipAuthRedirect: true,
     cache: 'no-store',
   })

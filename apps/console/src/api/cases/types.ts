@@ -220,6 +220,8 @@ export interface CaseDetail {
   id: string
   tenant_code: string
   tracking_no: string
+  /** 查询码: the applicant's code for the public status lookup (printed on the receipt). */
+  query_code: string
   power_id: string
   version_id: string
   power_name: string
@@ -502,6 +504,19 @@ export interface PublicCaseEvent {
   kind: string
   step_name?: string
   note?: string
+}
+
+/** The answer to an online application: its status and the query code, shown only this once. */
+export interface PublicApplied extends PublicCaseStatus {
+  query_code: string
+}
+
+/** A captcha for a public form (GET /api/v1/public/captcha). */
+export interface Captcha {
+  id: string
+  /** A PNG as a data: URL. */
+  image: string
+  expires_at: string
 }
 
 /** What the portal shows for a tracking number: no personal data. */
