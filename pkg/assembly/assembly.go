@@ -222,7 +222,7 @@ func (a *App) HTTPDeps() httpapi.Deps {
 		Catalogue:   a.Catalogue,
 		Casework:    a.Casework,
 		Supervision: a.Supervision, Bus: a.Bus,
-		Files: a.Files,
+		Files:   a.Files,
 		Captcha: a.Captcha, Limiter: a.Limiter,
 	}
 }
