@@ -177,10 +177,10 @@ func (s *Server) roles(c *fiber.Ctx) error {
 	}
 	p := principalOf(c)
 	canManage := s.Enforcer.Allowed(p.User.ID, p.Tenant.Path, authz.UserManage)
-	platform := s.Enforcer.Allowed(p.User.ID, p.Tenant.Path, authz.TenantManage)
+	granter := authz.Granter{Platform: s.Enforcer.Allowed(p.User.ID, p.Tenant.Path, authz.TenantManage), City: p.Tenant.Level == tenant.LevelCity}
 	out := make([]roleJSON, 0, len(authz.Roles))
 	for _, r := range authz.Roles {
-		grantable := canManage && (!r.Platform || platform) && (!r.CityOnly || p.Tenant.Level == tenant.LevelCity)
+		grantable := canManage && granter.MayGrant(r.Name, false)
 		out = append(out, roleJSON{RoleInfo: r, Permissions: authz.RolePermissions[r.Name], Grantable: grantable})
 	}
 	return c.JSON(Items(out))

@@ -69,7 +69,7 @@ func (s *Server) resetPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pw, err := s.Identity.ResetPassword(c.UserContext(), actorOf(c), id)
+	pw, err := s.Admin.ResetPassword(c.UserContext(), actorOf(c), id)
 	if err != nil {
 		return err
 	}

@@ -89,22 +89,45 @@ type GrantInput struct {
 	Subtree bool `json:"subtree"`
 }
 
+// granter is the actor as the granting rules see it, acting in t.
+func (ad *Admin) granter(a actor.Actor, t *tenant.Tenant) authz.Granter {
+	return authz.Granter{
+		Platform: a.Kind != actor.KindUser || ad.enforcer.Allowed(a.UserID, a.TenantPath, authz.TenantManage),
+		City:     t.Level == tenant.LevelCity,
+	}
+}
+
 // checkGrant applies the granting rules for the actor, who acts in t.
 func (ad *Admin) checkGrant(a actor.Actor, t *tenant.Tenant, g GrantInput, field string) error {
-	info, ok := authz.Role(g.Role)
-	if !ok {
-		return apperr.Invalid("validation_failed").WithField(field, "authz.unknown_role", apperr.Params{"role": g.Role})
+	switch code := ad.granter(a, t).GrantRefusal(g.Role, g.Subtree); code {
+	case "":
+		return nil
+	case "authz.unknown_role":
+		return apperr.Invalid("validation_failed").WithField(field, code, apperr.Params{"role": g.Role})
+	case "authz.platform_role":
+		return apperr.Forbidden(code)
+	default:
+		return apperr.Invalid("validation_failed").WithField(field, code)
 	}
-	if info.Platform && a.Kind == actor.KindUser && !ad.enforcer.Allowed(a.UserID, a.TenantPath, authz.TenantManage) {
-		return apperr.Forbidden("authz.platform_role")
+}
+
+// target locks a user of the actor's tenant inside tx (so that its grants cannot
+// change under the action) and applies the rule of who may act on whom
+// (authz.Granter.MayActOn): the actor must be able to grant every role the user
+// holds. Every action on an existing user goes through here.
+func (ad *Admin) target(tx *gorm.DB, a actor.Actor, t *tenant.Tenant, id uuid.UUID) (*User, []authz.Grant, error) {
+	var u User
+	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND tenant_id = ?", id, a.TenantID).First(&u).Error; err != nil {
+		return nil, nil, db.Classify(err)
 	}
-	if info.CityOnly && t.Level != tenant.LevelCity {
-		return apperr.Invalid("validation_failed").WithField(field, "authz.city_only_role")
+	held, err := authz.GrantsIn(tx, id)
+	if err != nil {
+		return nil, nil, err
 	}
-	if g.Subtree && (!info.Subtree || t.Level != tenant.LevelCity) {
-		return apperr.Invalid("validation_failed").WithField(field, "authz.subtree_not_allowed")
+	if ok, g := ad.granter(a, t).MayActOn(t.Path, held); !ok {
+		return nil, nil, apperr.Forbidden("identity.user_out_of_reach", apperr.Params{"role": g.Role})
 	}
-	return nil
+	return &u, held, nil
 }
 
 // CreateInput is a new staff member.
@@ -181,15 +204,19 @@ func (ad *Admin) Update(ctx context.Context, a actor.Actor, id uuid.UUID, in Upd
 	if id == a.UserID && in.Status == UserDisabled {
 		return nil, apperr.Conflict("identity.cannot_disable_self")
 	}
+	t, err := ad.svc.tenants.ByID(ctx, a.TenantID)
+	if err != nil {
+		return nil, err
+	}
 	now := ad.svc.clock.Now()
-	err := ad.svc.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
-		var u User
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND tenant_id = ?", id, a.TenantID).First(&u).Error; err != nil {
-			return db.Classify(err)
+	err = ad.svc.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
+		u, _, err := ad.target(tx, a, t, id)
+		if err != nil {
+			return err
 		}
 		before := map[string]any{"display_name": u.DisplayName, "department_id": u.DepartmentID, "phone": u.Phone, "email": u.Email, "status": u.Status}
 		updates := map[string]any{"display_name": check.DisplayName, "department_id": in.DepartmentID, "phone": check.Phone, "email": check.Email, "status": in.Status}
-		if err := tx.Model(&u).Updates(updates).Error; err != nil {
+		if err := tx.Model(u).Updates(updates).Error; err != nil {
 			if db.ConstraintName(err) == "users_tenant_id_department_id_fkey" {
 				return apperr.Invalid("validation_failed").WithField("department_id", "identity.department_unknown")
 			}
@@ -219,7 +246,7 @@ func (ad *Admin) Grant(ctx context.Context, a actor.Actor, id uuid.UUID, g Grant
 		return nil, err
 	}
 	err = ad.svc.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
-		if _, err := userOfTenant(tx, id, a.TenantID); err != nil {
+		if _, _, err := ad.target(tx, a, t, id); err != nil {
 			return err
 		}
 		if err := authz.AddGrant(tx, id, g.Role, authz.Domain(t, g.Subtree)); err != nil {
@@ -241,12 +268,8 @@ func (ad *Admin) Grant(ctx context.Context, a actor.Actor, id uuid.UUID, g Grant
 // subtree grants). A tenant admin cannot remove its own tenant_admin role, so that a
 // tenant never locks itself out.
 func (ad *Admin) Revoke(ctx context.Context, a actor.Actor, id uuid.UUID, role string) (*StaffUser, error) {
-	info, ok := authz.Role(role)
-	if !ok {
+	if _, ok := authz.Role(role); !ok {
 		return nil, apperr.NotFound("not_found")
-	}
-	if info.Platform && !ad.enforcer.Allowed(a.UserID, a.TenantPath, authz.TenantManage) {
-		return nil, apperr.Forbidden("authz.platform_role")
 	}
 	if id == a.UserID && role == authz.TenantAdmin {
 		return nil, apperr.Conflict("identity.cannot_revoke_own_admin")
@@ -255,8 +278,11 @@ func (ad *Admin) Revoke(ctx context.Context, a actor.Actor, id uuid.UUID, role s
 	if err != nil {
 		return nil, err
 	}
+	if ad.granter(a, t).GrantRefusal(role, false) == "authz.platform_role" {
+		return nil, apperr.Forbidden("authz.platform_role")
+	}
 	err = ad.svc.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
-		if _, err := userOfTenant(tx, id, a.TenantID); err != nil {
+		if _, _, err := ad.target(tx, a, t, id); err != nil {
 			return err
 		}
 		removed := false
@@ -282,12 +308,38 @@ func (ad *Admin) Revoke(ctx context.Context, a actor.Actor, id uuid.UUID, role s
 	return ad.Get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
 }
 
-func userOfTenant(tx *gorm.DB, id, tenantID uuid.UUID) (*User, error) {
-	var u User
-	if err := tx.Where("id = ? AND tenant_id = ?", id, tenantID).First(&u).Error; err != nil {
-		return nil, db.Classify(err)
+// ResetPassword sets a new one-time password for a user of the actor's tenant,
+// forces a change at next login and revokes the user's sessions. It returns the
+// one-time password.
+func (ad *Admin) ResetPassword(ctx context.Context, a actor.Actor, id uuid.UUID) (string, error) {
+	t, err := ad.svc.tenants.ByID(ctx, a.TenantID)
+	if err != nil {
+		return "", err
 	}
-	return &u, nil
+	pw := GeneratePassword()
+	hash, err := ad.svc.hasher.Hash(pw)
+	if err != nil {
+		return "", err
+	}
+	now := ad.svc.clock.Now()
+	err = ad.svc.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
+		u, _, err := ad.target(tx, a, t, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(u).Updates(map[string]any{"password_hash": hash, "must_change_password": true, "password_changed_at": now}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now).Error; err != nil {
+			return err
+		}
+		return audit.Record(tx, a, now, audit.Event{Action: "user.password_reset", ObjectType: "user", ObjectID: u.ID.String()})
+	})
+	if err != nil {
+		return "", err
+	}
+	ad.svc.InvalidateSessions()
+	return pw, nil
 }
 
 func itoa(i int) string {
@@ -299,5 +351,6 @@ func itoa(i int) string {
 
 func init() {
 	apperr.Register("identity.cannot_disable_self", "不能停用自己的账号", "You cannot disable your own account")
+	apperr.Register("identity.user_out_of_reach", "该用户持有您无权授予的角色（{role}），您不能管理该用户", "This user holds a role you may not grant ({role}), so you may not manage this user")
 	apperr.Register("identity.cannot_revoke_own_admin", "不能撤销自己的系统管理员角色", "You cannot revoke your own tenant administrator role")
 }

@@ -437,38 +437,6 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, a actor.Acto
 	return err
 }
 
-// ResetPassword (by a tenant admin) sets a new one-time password, forces a change at
-// next login and revokes the user's sessions. It returns the one-time password.
-func (s *Service) ResetPassword(ctx context.Context, a actor.Actor, userID uuid.UUID) (string, error) {
-	pw := GeneratePassword()
-	hash, err := s.hasher.Hash(pw)
-	if err != nil {
-		return "", err
-	}
-	now := s.clock.Now()
-	err = s.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
-		u, err := GetUser(tx, userID)
-		if err != nil {
-			return err
-		}
-		if u.TenantID != a.TenantID {
-			return apperr.NotFound("not_found")
-		}
-		if err := tx.Model(u).Updates(map[string]any{"password_hash": hash, "must_change_password": true, "password_changed_at": now}).Error; err != nil {
-			return err
-		}
-		if err := tx.Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now).Error; err != nil {
-			return err
-		}
-		return audit.Record(tx, a, now, audit.Event{Action: "user.password_reset", ObjectType: "user", ObjectID: u.ID.String()})
-	})
-	if err != nil {
-		return "", err
-	}
-	s.cache.clear()
-	return pw, nil
-}
-
 // InvalidateSessions drops cached sessions (after a user is disabled or changed).
 func (s *Service) InvalidateSessions() { s.cache.clear() }
 
