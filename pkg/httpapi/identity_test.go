@@ -215,3 +215,36 @@ func TestPasswordChangeRevokesOtherSessionsAndIsAudited(t *testing.T) {
 	}
 	_ = context.Background()
 }
+
+// TestDisableEndsSessionsForGood: disabling a user revokes its sessions, so that
+// enabling it again does not bring an old token back (GORM's Updates(map) wrote the
+// new status into the struct before the "was it disabled" check, and no session was
+// ever revoked).
+func TestDisableEndsSessionsForGood(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	admin := env.Login("410581", "admin")
+	victim := env.Login("410581", "handler")
+	browser, _ := env.BrowserLogin("410581", "handler", apitest.DemoPassword)
+	var me meBody
+	victim.Do("GET", "/api/v1/me", nil).JSON(t, &me)
+	path := "/api/v1/users/" + me.User.ID
+	if r := admin.Do("PUT", path, map[string]any{"display_name": "住建局承办人", "status": "disabled"}); r.Status != 200 {
+		t.Fatalf("disable: %d %s", r.Status, r.Body)
+	}
+	if r := victim.Do("GET", "/api/v1/me", nil); r.Status != 401 {
+		t.Fatalf("a disabled user's token must be dead: %d", r.Status)
+	}
+	if r := admin.Do("PUT", path, map[string]any{"display_name": "住建局承办人", "status": "active"}); r.Status != 200 {
+		t.Fatalf("enable: %d %s", r.Status, r.Body)
+	}
+	env.Clock.Advance(10 * time.Second) // past any session cache
+	for name, c := range map[string]*apitest.Client{"token": victim, "cookie": browser} {
+		if r := c.Do("GET", "/api/v1/me", nil); r.Status != 401 {
+			t.Fatalf("the old %s must stay dead after enabling: %d %s", name, r.Status, r.Body)
+		}
+	}
+	if r := env.Login("410581", "handler").Do("GET", "/api/v1/me", nil); r.Status != 200 {
+		t.Fatalf("the enabled user signs in afresh: %d", r.Status)
+	}
+}

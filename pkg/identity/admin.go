@@ -222,7 +222,10 @@ func (ad *Admin) Update(ctx context.Context, a actor.Actor, id uuid.UUID, in Upd
 			}
 			return db.Classify(err)
 		}
-		if in.Status == UserDisabled && u.Status != UserDisabled {
+		// Disabling ends every session, whatever the status was before (GORM's
+		// Updates writes the new values back into u, so u.Status is the new status
+		// here): enabling the user again never revives an old token.
+		if in.Status == UserDisabled {
 			if err := tx.Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", id).Update("revoked_at", now).Error; err != nil {
 				return err
 			}
