@@ -30,6 +30,7 @@ import (
 	"sunshine/pkg/platform/metrics"
 	"sunshine/pkg/platform/queue"
 	"sunshine/pkg/platform/ratelimit"
+	"sunshine/pkg/seclog"
 	"sunshine/pkg/supervision"
 	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
@@ -71,6 +72,7 @@ type App struct {
 	Bus         *supervision.Bus
 	Captcha     *captcha.Service
 	Limiter     *ratelimit.Limiter
+	Security    *seclog.Log
 
 	// SkipDemoCatalogue leaves the demo power catalogue out of SeedDemo (API tests
 	// that do not need it save the seconds it takes).
@@ -160,6 +162,8 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	}, nil, p.Queue)
 	a.Supervision = supervision.NewService(p.DB, a.Tenants, cals, p.Queue, enforcer, p.Clock, a.Bus, notifier, p.Log)
 	a.Casework.AddHook(a.Supervision)
+	a.Security = seclog.New(p.DB, p.SessionClock, p.Log, seclog.Config{Retention: cfg.Auth.SecurityLogRetention, MaxRows: cfg.Auth.SecurityLogMaxEvents})
+	a.closers = append(a.closers, a.Security.Close)
 	a.Captcha = captcha.New(p.DB, p.SessionClock)
 	if p.Redis != nil {
 		a.Limiter = ratelimit.New(broker.Client(p.Redis), p.Log)
@@ -200,6 +204,18 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 			return err
 		})
 		p.Registry.Every(queue.Periodic{Cron: "@every 1h", Type: files.PruneTask, Queue: queue.Low, Unique: 30 * time.Minute})
+		p.Registry.Handle(seclog.PruneTask, func(ctx context.Context, _ *asynq.Task) error {
+			all, err := a.Tenants.All(ctx)
+			if err != nil {
+				return err
+			}
+			n, err := a.Security.Prune(ctx, tenant.IDs(all))
+			if n > 0 {
+				p.Log.Info("pruned the security log", "events", n)
+			}
+			return err
+		})
+		p.Registry.Every(queue.Periodic{Cron: "@every 1h", Type: seclog.PruneTask, Queue: queue.Low, Unique: 30 * time.Minute})
 		a.Supervision.Register(p.Registry)
 		p.Registry.Handle(supervision.TypeEmail, notifier.HandleEmail)
 	}
@@ -224,6 +240,7 @@ func (a *App) HTTPDeps() httpapi.Deps {
 		Supervision: a.Supervision, Bus: a.Bus,
 		Files:   a.Files,
 		Captcha: a.Captcha, Limiter: a.Limiter,
+		Security: a.Security,
 	}
 }
 

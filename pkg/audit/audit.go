@@ -84,10 +84,15 @@ func appendArgs(a actor.Actor, now time.Time, e Event) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: summary of %s: %w", e.Action, err)
 	}
+	if len(sum) > MaxSummary {
+		return nil, fmt.Errorf("audit: summary of %s is %d bytes (at most %d)", e.Action, len(sum), MaxSummary)
+	}
+	// The columns may carry what a caller typed (a username at sign-in, an address):
+	// capped, so that no caller can write an arbitrarily long string into the chain.
 	row := Row{
 		ID: uuid.Must(uuid.NewV7()), At: now.UTC().Truncate(time.Microsecond),
-		ActorName: a.Name(), Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID,
-		Summary: string(sum), RequestID: a.RequestID, IP: a.IP,
+		ActorName: capField(a.Name()), Action: capField(e.Action), ObjectType: capField(e.ObjectType), ObjectID: capField(e.ObjectID),
+		Summary: string(sum), RequestID: capField(a.RequestID), IP: capField(a.IP),
 	}
 	if a.UserID != uuid.Nil {
 		id := a.UserID
@@ -99,6 +104,25 @@ func appendArgs(a actor.Actor, now time.Time, e Event) ([]any, error) {
 	}
 	return []any{row.ID, row.At, actorID, row.ActorName, row.Action, row.ObjectType, row.ObjectID,
 		row.Summary, row.RequestID, row.IP, row.canonical()}, nil
+}
+
+// MaxField is the longest a column of an event may be, in characters; MaxSummary
+// the longest its JSON summary may be, in bytes.
+const (
+	MaxField   = 256
+	MaxSummary = 256 << 10
+)
+
+// capField cuts s to MaxField characters (marking the cut).
+func capField(s string) string {
+	if len(s) <= MaxField {
+		return s
+	}
+	r := []rune(strings.ToValidUTF8(s, "?"))
+	if len(r) <= MaxField {
+		return string(r)
+	}
+	return string(r[:MaxField-1]) + "…"
 }
 
 // Row is a stored event.

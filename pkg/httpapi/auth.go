@@ -70,6 +70,8 @@ func (s *Server) authenticate(method, path, perm string) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		// Known from here on, also to the security log when the request is refused.
+		c.Locals(localPrincipal, p)
 		if viaCookie && unsafeMethod(method) && !identity.CheckCSRF(tok, c.Get(HeaderCSRF)) {
 			return apperr.Forbidden("identity.csrf")
 		}

@@ -81,6 +81,8 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
+	c.Locals(localLoginTenant, in.Tenant)
+	c.Locals(localLoginUsername, in.Username)
 	kind := identity.KindBrowser
 	if in.Client == "api" {
 		kind = identity.KindToken

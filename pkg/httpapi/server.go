@@ -34,6 +34,7 @@ import (
 	"sunshine/pkg/platform/metrics"
 	"sunshine/pkg/platform/queue"
 	"sunshine/pkg/platform/ratelimit"
+	"sunshine/pkg/seclog"
 	"sunshine/pkg/supervision"
 	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
@@ -66,6 +67,8 @@ type Deps struct {
 	// Captcha guards public applications; Limiter counts public requests.
 	Captcha *captcha.Service
 	Limiter *ratelimit.Limiter
+	// Security is the security log (nil: nothing is recorded).
+	Security *seclog.Log
 
 	// mutableStrings runs Fiber without Immutable (the benchmark's baseline only; see
 	// docs/adr/0008).
@@ -194,6 +197,9 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 		}
 	}
 	status := c.Response().StatusCode()
+	if status >= 400 && status < 500 {
+		s.recordSecurityEvent(c, status)
+	}
 	route := c.Route().Path
 	if status == fiber.StatusNotFound && (route == "/" || route == "/*" || route == "") {
 		route = "unmatched"

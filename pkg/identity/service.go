@@ -25,6 +25,7 @@ import (
 	"sunshine/pkg/audit"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/seclog"
 	"sunshine/pkg/tenant"
 )
 
@@ -162,7 +163,12 @@ type LoginResult struct {
 // attempt fails.
 func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error) {
 	now := s.clock.Now()
-	username := strings.ToLower(strings.TrimSpace(in.Username))
+	// What the caller typed is capped before it is used anywhere (throttling rows,
+	// the audit trail): no valid username is longer, and no caller may store an
+	// arbitrarily long string.
+	username := seclog.Cap(strings.ToLower(strings.TrimSpace(in.Username)), seclog.MaxUsername)
+	in.IP = seclog.Cap(in.IP, seclog.MaxIP)
+	in.UserAgent = seclog.Cap(in.UserAgent, seclog.MaxUserAgent)
 	if in.Kind == "" {
 		in.Kind = KindBrowser
 	}
@@ -220,7 +226,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 			ttl = s.cfg.TokenTTL
 		}
 		sess := Session{ID: uuid.Must(uuid.NewV7()), TenantID: t.ID, UserID: u.ID, TokenHash: hashed, Kind: in.Kind,
-			CreatedAt: now, ExpiresAt: now.Add(ttl), LastSeenAt: now, IP: in.IP, UserAgent: truncate(in.UserAgent, 300)}
+			CreatedAt: now, ExpiresAt: now.Add(ttl), LastSeenAt: now, IP: in.IP, UserAgent: in.UserAgent}
 		if err := tx.Create(&sess).Error; err != nil {
 			return err
 		}
@@ -467,13 +473,6 @@ func (s *Service) PruneExpired(ctx context.Context) (sessions, failures int64, e
 	res := s.db.Gorm(ctx).Exec(`DELETE FROM address_failures WHERE at < ?`, now.Add(-s.cfg.FailureWindow))
 	failures += res.RowsAffected
 	return sessions, failures, res.Error
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // sessionCache keeps resolved sessions for a few seconds so that a busy clerk's

@@ -143,6 +143,9 @@ type Auth struct {
 	Argon2MemoryKiB   int           `koanf:"argon2_memory_kib"`
 	Argon2Iterations  int           `koanf:"argon2_iterations"`
 	Argon2Parallelism int           `koanf:"argon2_parallelism"`
+	// SecurityLogRetention and SecurityLogMaxEvents bound the security log (per tenant).
+	SecurityLogRetention time.Duration `koanf:"security_log_retention"`
+	SecurityLogMaxEvents int           `koanf:"security_log_max_events"`
 }
 
 // Public configures the public portal's rate limits ("N/period", see ratelimit.ParseLimit).
@@ -452,6 +455,10 @@ func (c *Config) Validate() error {
 	positive("auth.failure_window", c.Auth.FailureWindow)
 	if c.Auth.MaxFailures < 1 {
 		bad("auth.max_failures", "must be at least 1")
+	}
+	positive("auth.security_log_retention", c.Auth.SecurityLogRetention)
+	if c.Auth.SecurityLogMaxEvents < 1000 {
+		bad("auth.security_log_max_events", "must be at least 1000")
 	}
 	if c.Auth.Argon2MemoryKiB < 8 || c.Auth.Argon2Iterations < 1 || c.Auth.Argon2Parallelism < 1 {
 		bad("auth.argon2_memory_kib", "argon2 parameters must be positive (memory ≥ 8 KiB)")
