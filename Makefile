@@ -55,8 +55,9 @@ go-test: binary ## Go unit and integration tests (real PostgreSQL, real or in-pr
 # seconds in `make test`; `make fuzz` fuzzes all of them for FUZZTIME each.
 FUZZ_TARGETS := pkg/idcheck:FuzzResidentID pkg/idcheck:FuzzResidentIDNormalForm pkg/idcheck:FuzzCreditCode \
 	pkg/idcheck:FuzzCreditCodeCheckCharacter pkg/catalogue:FuzzFlowchartJSON pkg/catalogue:FuzzImportWorkbook \
-	pkg/httpapi:FuzzBind
-FUZZ_SMOKE   := pkg/idcheck:FuzzResidentIDNormalForm pkg/idcheck:FuzzCreditCodeCheckCharacter pkg/catalogue:FuzzFlowchartJSON
+	pkg/httpapi:FuzzBind pkg/calendar:FuzzAddWorkingDays pkg/calendar:FuzzWorkingDaysBetween
+FUZZ_SMOKE   := pkg/idcheck:FuzzResidentIDNormalForm pkg/idcheck:FuzzCreditCodeCheckCharacter pkg/catalogue:FuzzFlowchartJSON \
+	pkg/calendar:FuzzAddWorkingDays
 FUZZTIME     ?= 2m
 
 fuzz-smoke: ## fuzz the cheap targets for 3 s each (part of `make test`)

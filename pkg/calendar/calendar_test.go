@@ -2,6 +2,7 @@ package calendar_test
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,16 @@ func instant(t testing.TB, s string) time.Time {
 		t.Fatal(err)
 	}
 	return ts
+}
+
+// add is AddWorkingDays for periods that must be countable.
+func add(t testing.TB, c *calendar.Calendar, from time.Time, n int) calendar.Deadline {
+	t.Helper()
+	d, err := c.AddWorkingDays(from, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func national(t testing.TB) *calendar.Calendar {
@@ -215,7 +226,9 @@ func TestNationalIsSharedAndConcurrent(t *testing.T) {
 				t.Errorf("National() = %p, %v; want the cached %p", c, err, first)
 				return
 			}
-			c.AddWorkingDays(instant(t, "2026-09-30T02:00:00Z"), 20)
+			if _, err := c.AddWorkingDays(instant(t, "2026-09-30T02:00:00Z"), 20); err != nil {
+				t.Error(err)
+			}
 			if _, err := c.WithLocal([]calendar.LocalDay{{Date: date(t, "2026-10-08"), Kind: calendar.LocalHoliday}}); err != nil {
 				t.Error(err)
 			}
@@ -287,7 +300,7 @@ func TestAddWorkingDays(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := c.AddWorkingDays(instant(t, tt.from), tt.n)
+			got := add(t, c, instant(t, tt.from), tt.n)
 			if got.Date != date(t, tt.want) {
 				t.Errorf("Date = %s, want %s\n%s", got.Date, tt.want, got.Explanation.Text("zh-CN"))
 			}
@@ -308,20 +321,60 @@ func TestAddWorkingDays(t *testing.T) {
 	}
 }
 
-func TestAddWorkingDaysNegativePanics(t *testing.T) {
+// TestAddWorkingDaysOutOfRange: periods and dates the calendar cannot count are
+// errors (issue 12: a county's red-card threshold of 1e12 stalled the sweep, and one of
+// 2^63 or more panicked), never a panic or a stall.
+func TestAddWorkingDaysOutOfRange(t *testing.T) {
 	t.Parallel()
-	defer func() {
-		if recover() == nil {
-			t.Error("want a panic for n < 0")
+	c := national(t)
+	from := instant(t, "2026-03-06T10:00:00+08:00")
+	huge := uint64(1) << 63
+	for _, n := range []int{-1, math.MinInt, calendar.MaxWorkingDays + 1, 1e12, int(int64(huge - 1)), int(int64(huge))} {
+		start := time.Now()
+		if _, err := c.AddWorkingDays(from, n); !errors.Is(err, calendar.ErrOutOfRange) {
+			t.Errorf("AddWorkingDays(%d): err = %v, want ErrOutOfRange", n, err)
 		}
-	}()
-	national(t).AddWorkingDays(instant(t, "2026-03-06T10:00:00+08:00"), -1)
+		if _, err := c.SubWorkingDays(calendar.DateOf(from), n); !errors.Is(err, calendar.ErrOutOfRange) {
+			t.Errorf("SubWorkingDays(%d): err = %v, want ErrOutOfRange", n, err)
+		}
+		if d := time.Since(start); d > 100*time.Millisecond {
+			t.Errorf("n = %d took %v", n, d)
+		}
+	}
+	// The largest period is counted, quickly.
+	start := time.Now()
+	if d, err := c.AddWorkingDays(from, calendar.MaxWorkingDays); err != nil || len(d.Explanation.Counted) != calendar.MaxWorkingDays {
+		t.Fatalf("MaxWorkingDays: %v", err)
+	}
+	t.Logf("%d working days counted in %v", calendar.MaxWorkingDays, time.Since(start))
+	// Counting past the end of time, or from before its start, is an error too.
+	end := calendar.MaxDate.Start()
+	if _, err := c.AddWorkingDays(end, 5); !errors.Is(err, calendar.ErrOutOfRange) {
+		t.Errorf("past MaxDate: err = %v", err)
+	}
+	if _, err := c.AddWorkingDays(time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC), 0); !errors.Is(err, calendar.ErrOutOfRange) {
+		t.Errorf("from year 12000: err = %v", err)
+	}
+	if _, err := c.SubWorkingDays(calendar.MinDate.AddDays(2), 5); !errors.Is(err, calendar.ErrOutOfRange) {
+		t.Errorf("before MinDate: err = %v", err)
+	}
+	if _, err := c.SubWorkingDays(calendar.Date{Year: 2026, Month: 2, Day: 30}, 1); !errors.Is(err, calendar.ErrOutOfRange) {
+		t.Errorf("invalid date: err = %v", err)
+	}
+	// Between the ends of time the count is arithmetic, not a walk of 3.6 million days.
+	start = time.Now()
+	if n := c.WorkingDaysBetween(calendar.MinDate.Start(), calendar.MaxDate.Start()); n < 2_000_000 || n > 2_200_000 {
+		t.Errorf("working days over all time: %d", n)
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("WorkingDaysBetween over all time took %v", d)
+	}
 }
 
 func TestExplanation(t *testing.T) {
 	t.Parallel()
 	c := national(t)
-	got := c.AddWorkingDays(instant(t, "2026-09-30T10:00:00+08:00"), 20)
+	got := add(t, c, instant(t, "2026-09-30T10:00:00+08:00"), 20)
 	ex := got.Explanation
 
 	var holidays, weekends []string
@@ -357,7 +410,7 @@ func TestExplanation(t *testing.T) {
 		t.Errorf("Text(en) =\n%s\nwant\n%s", s, en)
 	}
 
-	zero := c.AddWorkingDays(instant(t, "2026-09-30T10:00:00+08:00"), 0).Explanation
+	zero := add(t, c, instant(t, "2026-09-30T10:00:00+08:00"), 0).Explanation
 	if s := zero.Text("zh-CN"); s != "期限为 0 个工作日，即 2026-09-30 当日，截止 2026-09-30 24:00（北京时间）。" {
 		t.Errorf("n = 0: %s", s)
 	}
@@ -371,7 +424,7 @@ func TestUncoveredYears(t *testing.T) {
 	c := national(t)
 	// 2026-12-30 Wed: 12-31 Thu = 1, 2027-01-01 Fri = 2 (no data: only weekends apply),
 	// 01-02/01-03 weekend, 01-04…01-06 = 3…5.
-	got := c.AddWorkingDays(instant(t, "2026-12-30T10:00:00+08:00"), 5)
+	got := add(t, c, instant(t, "2026-12-30T10:00:00+08:00"), 5)
 	if got.Date != date(t, "2027-01-06") {
 		t.Errorf("Date = %s", got.Date)
 	}
@@ -385,11 +438,11 @@ func TestUncoveredYears(t *testing.T) {
 		t.Errorf("en text does not warn: %s", s)
 	}
 	// A count that stays inside 2026 but starts in an uncovered year only reports the years it touched.
-	got = c.AddWorkingDays(instant(t, "2024-12-31T10:00:00+08:00"), 1)
+	got = add(t, c, instant(t, "2024-12-31T10:00:00+08:00"), 1)
 	if got.Date != date(t, "2025-01-02") || len(got.Explanation.Uncovered) != 0 {
 		t.Errorf("from 2024-12-31: %s, uncovered %v", got.Date, got.Explanation.Uncovered)
 	}
-	got = c.AddWorkingDays(instant(t, "2024-12-30T10:00:00+08:00"), 2)
+	got = add(t, c, instant(t, "2024-12-30T10:00:00+08:00"), 2)
 	if u := got.Explanation.Uncovered; len(u) != 1 || u[0] != 2024 {
 		t.Errorf("from 2024-12-30: uncovered %v, want [2024]", u)
 	}
@@ -431,7 +484,7 @@ func TestWorkingDaysBetween(t *testing.T) {
 func TestWorkingDaysRemaining(t *testing.T) {
 	t.Parallel()
 	c := national(t)
-	due := c.AddWorkingDays(instant(t, "2026-09-30T10:00:00+08:00"), 20).Due // end of Tue 2026-11-03
+	due := add(t, c, instant(t, "2026-09-30T10:00:00+08:00"), 20).Due // end of Tue 2026-11-03
 	tests := []struct {
 		now  string
 		want int
@@ -482,14 +535,14 @@ func TestLocalDays(t *testing.T) {
 		}
 	}
 	// 03-06 Fri: 03-09 is the county holiday, so working day 1 is 03-10 (nationally 03-09).
-	if got := c.AddWorkingDays(instant(t, "2026-03-06T10:00:00+08:00"), 1).Date; got != date(t, "2026-03-10") {
+	if got := add(t, c, instant(t, "2026-03-06T10:00:00+08:00"), 1).Date; got != date(t, "2026-03-10") {
 		t.Errorf("local holiday: %s", got)
 	}
-	if got := nat.AddWorkingDays(instant(t, "2026-03-06T10:00:00+08:00"), 1).Date; got != date(t, "2026-03-09") {
+	if got := add(t, nat, instant(t, "2026-03-06T10:00:00+08:00"), 1).Date; got != date(t, "2026-03-09") {
 		t.Errorf("national calendar changed: %s", got)
 	}
 	// 09-30: 10-05 is worked locally, so it is working day 1.
-	d := c.AddWorkingDays(instant(t, "2026-09-30T10:00:00+08:00"), 1)
+	d := add(t, c, instant(t, "2026-09-30T10:00:00+08:00"), 1)
 	if d.Date != date(t, "2026-10-05") || len(d.Explanation.Worked) != 1 || d.Explanation.Worked[0].Kind != calendar.KindLocalWorkday {
 		t.Errorf("local workday: %s %+v", d.Date, d.Explanation.Worked)
 	}
@@ -570,7 +623,7 @@ holidays:
 	if kind, _ := c.Kind(date(t, "2025-10-01")); kind != calendar.KindHoliday {
 		t.Error("embedded 2025 must stay")
 	}
-	if got := c.AddWorkingDays(instant(t, "2026-12-30T10:00:00+08:00"), 5); len(got.Explanation.Uncovered) != 0 || got.Date != date(t, "2027-01-07") {
+	if got := add(t, c, instant(t, "2026-12-30T10:00:00+08:00"), 5); len(got.Explanation.Uncovered) != 0 || got.Date != date(t, "2027-01-07") {
 		// 12-31 = 1, 01-01 holiday, 01-04…01-07 = 2…5.
 		t.Errorf("with 2027 data: %s uncovered %v", got.Date, got.Explanation.Uncovered)
 	}
@@ -632,8 +685,13 @@ func TestLoadDirInvalid(t *testing.T) {
 	})
 }
 
-// FuzzAddWorkingDays checks the invariants that every caller relies on, for any start instant in
-// and around the covered years and any period up to 400 working days.
+// FuzzAddWorkingDays checks the invariants that every caller relies on. Any start
+// instant and any period may come in (settings, requests, stored rows): it never
+// panics or stalls, and out-of-range input is ErrOutOfRange. For periods it counts,
+// the inverse properties hold: WorkingDaysBetween(from, deadline) == n, and from a
+// working day SubWorkingDays(deadline, n) gives the start back. The committed corpus
+// (testdata/fuzz/FuzzAddWorkingDays) holds the boundaries: 2^63, 1e12, negatives, the
+// ends of time.
 func FuzzAddWorkingDays(f *testing.F) {
 	c, err := calendar.National()
 	if err != nil {
@@ -643,23 +701,54 @@ func FuzzAddWorkingDays(f *testing.F) {
 	hi := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC).Unix()
 	for _, s := range []string{"2026-09-30T17:30:00Z", "2026-02-13T02:00:00Z", "2025-01-24T15:59:59Z", "2025-12-31T16:00:00Z"} {
 		ts, _ := time.Parse(time.RFC3339, s)
-		for _, n := range []uint16{0, 1, 5, 20, 45} {
-			f.Add(ts.Unix()-lo, n)
+		for _, n := range []int64{0, 1, 5, 20, 45} {
+			f.Add(ts.Unix(), n, true)
 		}
 	}
-	f.Fuzz(func(t *testing.T, offset int64, n16 uint16) {
-		if offset < 0 {
-			offset = -(offset + 1)
+	f.Add(lo, int64(1e12), false)
+	f.Add(hi, int64(math.MaxInt64), false)
+	f.Add(int64(math.MinInt64), int64(math.MinInt64), false)
+	f.Add(calendar.MaxDate.Start().Unix(), int64(3), false)
+	f.Fuzz(func(t *testing.T, sec, n64 int64, near bool) {
+		if near {
+			// Mostly around the covered years, where holidays make the counting interesting.
+			if sec < 0 {
+				sec = -(sec + 1)
+			}
+			sec = lo + sec%(hi-lo)
+			n64 %= 401
 		}
-		from := time.Unix(lo+offset%(hi-lo), 0)
-		n := int(n16 % 401)
-		d := c.AddWorkingDays(from, n)
+		from := time.Unix(sec, 0)
+		n := int(n64)
+		start := time.Now()
+		d, err := c.AddWorkingDays(from, n)
+		if took := time.Since(start); took > time.Second {
+			t.Fatalf("AddWorkingDays(%s, %d) took %v", from, n, took)
+		}
+		if n < 0 || n > calendar.MaxWorkingDays {
+			if !errors.Is(err, calendar.ErrOutOfRange) {
+				t.Fatalf("n = %d: err = %v, want ErrOutOfRange", n, err)
+			}
+			return
+		}
+		if err != nil {
+			if !errors.Is(err, calendar.ErrOutOfRange) {
+				t.Fatalf("err = %v, want ErrOutOfRange", err)
+			}
+			if f := calendar.DateOf(from); !f.Before(calendar.MinDate) && f.AddDays(2*n+10).Before(calendar.MaxDate) {
+				t.Fatalf("%d working days from %s are countable: %v", n, f, err)
+			}
+			return
+		}
 
 		if s := d.Due.In(cst); s.Hour() != 0 || s.Minute() != 0 || s.Second() != 0 || s.Nanosecond() != 0 {
 			t.Fatalf("Due %s is not 00:00 in Shanghai", s)
 		}
 		if d.Due.Location() != time.UTC {
 			t.Fatalf("Due %s not in UTC", d.Due)
+		}
+		if _, err := d.Due.MarshalJSON(); err != nil {
+			t.Fatalf("Due %s does not marshal: %v", d.Due, err)
 		}
 		last := d.Due.Add(-time.Nanosecond)
 		if calendar.DateOf(last) != d.Date {
@@ -677,6 +766,19 @@ func FuzzAddWorkingDays(f *testing.F) {
 		if got := c.WorkingDaysRemaining(from, d.Due); got != n {
 			t.Fatalf("WorkingDaysRemaining(from, Due) = %d, want %d", got, n)
 		}
+		back, err := c.SubWorkingDays(d.Date, n)
+		switch f := calendar.DateOf(from); {
+		case err != nil && (c.IsWorkingDay(f) || f.AddDays(-15).After(calendar.MinDate)):
+			t.Fatalf("SubWorkingDays(%s, %d): %v", d.Date, n, err)
+		case err != nil:
+			// From a day off right after MinDate, counting back may leave the range.
+		case c.IsWorkingDay(f) && back != f:
+			t.Fatalf("SubWorkingDays(%s, %d) = %s, want the working-day start %s", d.Date, n, back, f)
+		default:
+			if got := c.WorkingDaysBetween(back.Start(), d.Date.Start()); got != n {
+				t.Fatalf("WorkingDaysBetween(%s, %s) = %d, want %d", back, d.Date, got, n)
+			}
+		}
 		ex := d.Explanation
 		if len(ex.Counted) != n || ex.Deadline() != d.Date {
 			t.Fatalf("explanation: %d counted, deadline %s", len(ex.Counted), ex.Deadline())
@@ -684,6 +786,49 @@ func FuzzAddWorkingDays(f *testing.F) {
 		// Counted and skipped days together are exactly the days after From up to Date.
 		if total := len(ex.Counted) + len(ex.Skipped); d.Date != ex.From.AddDays(total) {
 			t.Fatalf("counted %d + skipped %d days does not reach %s from %s", len(ex.Counted), len(ex.Skipped), d.Date, ex.From)
+		}
+	})
+}
+
+// FuzzWorkingDaysBetween checks the arithmetic count of long spans against walking
+// the days one by one, across holidays, make-up days and local days.
+func FuzzWorkingDaysBetween(f *testing.F) {
+	nat, err := calendar.National()
+	if err != nil {
+		f.Fatal(err)
+	}
+	local, err := nat.WithLocal([]calendar.LocalDay{
+		{Date: calendar.NewDate(2026, 3, 9), Kind: calendar.LocalHoliday},
+		{Date: calendar.NewDate(2026, 3, 7), Kind: calendar.LocalWorkday},
+		{Date: calendar.NewDate(2024, 12, 25), Kind: calendar.LocalHoliday},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	f.Add(int64(0), uint16(500), false)
+	f.Add(int64(86400*2000), uint16(1500), true)
+	f.Add(int64(-86400*5), uint16(401), true)
+	f.Add(int64(86400*1800), uint16(60000), false)
+	f.Fuzz(func(t *testing.T, offset int64, span uint16, withLocal bool) {
+		c := nat
+		if withLocal {
+			c = local
+		}
+		offset %= 86400 * 365 * 12
+		a := time.Unix(base+offset, 0)
+		b := a.Add(time.Duration(span) * 24 * time.Hour)
+		want := 0
+		for d := calendar.DateOf(a).AddDays(1); !d.After(calendar.DateOf(b)); d = d.AddDays(1) {
+			if c.IsWorkingDay(d) {
+				want++
+			}
+		}
+		if got := c.WorkingDaysBetween(a, b); got != want {
+			t.Fatalf("WorkingDaysBetween(%s, %s) = %d, want %d", calendar.DateOf(a), calendar.DateOf(b), got, want)
+		}
+		if got := c.WorkingDaysBetween(b, a); got != 0 {
+			t.Fatalf("backwards: %d", got)
 		}
 	})
 }

@@ -77,6 +77,9 @@ func (d Date) IsValid() bool {
 // time returns midnight of d in UTC; only used for day arithmetic, never as an instant.
 func (d Date) time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
 
+// dayNumber counts days since 1970-01-01 (negative before it).
+func (d Date) dayNumber() int64 { return d.time().Unix() / 86400 }
+
 // AddDays returns the date n calendar days later (earlier for negative n).
 func (d Date) AddDays(n int) Date { return NewDate(d.Year, d.Month, d.Day+n) }
 

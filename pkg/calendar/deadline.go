@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -50,22 +51,48 @@ type WorkedDay struct {
 	ReasonEN string  `json:"reason_en"` // e.g. "National Day make-up workday"
 }
 
+// MaxWorkingDays bounds every period counted here: about forty years of working days,
+// far beyond any legal period (the longest are a few hundred days), and small enough
+// that counting it costs well under a millisecond. Periods come from configuration
+// and requests; a larger one is an error, never a stall.
+const MaxWorkingDays = 10000
+
+// MinDate and MaxDate bound the dates counted from and to: every result fits
+// YYYY-MM-DD and a JSON timestamp, and every day in between starts at 00:00 UTC+8
+// (Shanghai kept daylight saving time until 1991, and local mean time before 1901).
+var (
+	MinDate = Date{Year: 1992, Month: time.January, Day: 1}
+	MaxDate = Date{Year: 9999, Month: time.December, Day: 30}
+)
+
+// ErrOutOfRange is returned (wrapped) for a negative or too large period, or a
+// count that would leave [MinDate, MaxDate].
+var ErrOutOfRange = errors.New("calendar: out of range")
+
+func inRange(d Date) bool { return !d.Before(MinDate) && !d.After(MaxDate) }
+
 // AddWorkingDays computes the deadline n working days after from. The binding rule: take the
 // Asia/Shanghai date of from; working day 1 is the first working day strictly after that date
 // (the day of receipt never counts); the deadline is the n-th working day and ends at 00:00 of
 // the following Shanghai day. n == 0 means the end of from's own date.
 //
-// n < 0 panics: periods come from configuration and requests that callers validate, and a
-// negative period has no legal meaning. Cost is linear in n.
-func (c *Calendar) AddWorkingDays(from time.Time, n int) Deadline {
-	if n < 0 {
-		panic(fmt.Sprintf("calendar: AddWorkingDays with negative n = %d", n))
+// n must be in [0, MaxWorkingDays] and the count must stay within [MinDate, MaxDate];
+// anything else is an error wrapping ErrOutOfRange (it never panics). Cost is linear in n.
+func (c *Calendar) AddWorkingDays(from time.Time, n int) (Deadline, error) {
+	if n < 0 || n > MaxWorkingDays {
+		return Deadline{}, fmt.Errorf("%w: %d working days (want 0 to %d)", ErrOutOfRange, n, MaxWorkingDays)
 	}
 	start := DateOf(from)
+	if !inRange(start) {
+		return Deadline{}, fmt.Errorf("%w: start date %s", ErrOutOfRange, start)
+	}
 	ex := Explanation{From: start, WorkingDays: n}
 	d := start
 	for count := 0; count < n; {
 		d = d.AddDays(1)
+		if !inRange(d) {
+			return Deadline{}, fmt.Errorf("%w: %d working days after %s pass %s", ErrOutOfRange, n, start, MaxDate)
+		}
 		if !c.covered[d.Year] && !slices.Contains(ex.Uncovered, d.Year) {
 			ex.Uncovered = append(ex.Uncovered, d.Year)
 		}
@@ -84,25 +111,85 @@ func (c *Calendar) AddWorkingDays(from time.Time, n int) Deadline {
 		}
 		ex.Skipped = append(ex.Skipped, s)
 	}
-	return Deadline{Date: d, Due: d.End().UTC(), Explanation: ex}
+	return Deadline{Date: d, Due: d.End().UTC(), Explanation: ex}, nil
+}
+
+// SubWorkingDays returns the n-th working day strictly before d (d itself when n == 0):
+// for a working day d, AddWorkingDays(SubWorkingDays(d, n).Start(), n).Date == d. The
+// same bounds as AddWorkingDays apply.
+func (c *Calendar) SubWorkingDays(d Date, n int) (Date, error) {
+	if n < 0 || n > MaxWorkingDays {
+		return Date{}, fmt.Errorf("%w: %d working days (want 0 to %d)", ErrOutOfRange, n, MaxWorkingDays)
+	}
+	if !d.IsValid() || !inRange(d) {
+		return Date{}, fmt.Errorf("%w: date %s", ErrOutOfRange, d)
+	}
+	out := d
+	for count := 0; count < n; {
+		out = out.AddDays(-1)
+		if !inRange(out) {
+			return Date{}, fmt.Errorf("%w: %d working days before %s pass %s", ErrOutOfRange, n, d, MinDate)
+		}
+		if c.IsWorkingDay(out) {
+			count++
+		}
+	}
+	return out, nil
 }
 
 // WorkingDaysBetween counts the working days d with date(a) < d <= date(b) (Shanghai dates), and
 // 0 when b is not on a later date than a. A clock pause from a to b (hearing, expert review,
-// 补正) moves every due date by this many working days.
+// 补正) moves every due date by this many working days. Its cost does not grow with the
+// distance between a and b beyond a year (weekdays are counted by arithmetic, then the
+// calendar's exceptions applied), so no pair of instants can stall it.
 func (c *Calendar) WorkingDaysBetween(a, b time.Time) int {
 	return c.workingDaysIn(DateOf(a), DateOf(b))
 }
 
+// directSpan is the span up to which days are walked one by one (cheaper than going
+// through every exception of the calendar).
+const directSpan = 400
+
 // workingDaysIn counts working days in (from, to].
 func (c *Calendar) workingDaysIn(from, to Date) int {
-	n := 0
-	for d := from.AddDays(1); !d.After(to); d = d.AddDays(1) {
-		if c.IsWorkingDay(d) {
+	if !to.After(from) {
+		return 0
+	}
+	fn, tn := from.dayNumber(), to.dayNumber()
+	if tn-fn <= directSpan {
+		n := 0
+		for d := from.AddDays(1); !d.After(to); d = d.AddDays(1) {
+			if c.IsWorkingDay(d) {
+				n++
+			}
+		}
+		return n
+	}
+	n := weekdaysThrough(tn) - weekdaysThrough(fn)
+	for d, e := range c.days {
+		if !d.After(from) || d.After(to) {
+			continue
+		}
+		switch base := !isWeekend(d); {
+		case e.kind.Working() && !base:
 			n++
+		case !e.kind.Working() && base:
+			n--
 		}
 	}
-	return n
+	return int(n)
+}
+
+// weekdaysThrough counts the Mondays to Fridays among the days numbered up to x (from
+// a fixed origin; only differences are meaningful).
+func weekdaysThrough(x int64) int64 {
+	k := x + 3 // day 0, 1970-01-01, is a Thursday: k ≡ 0 (mod 7) on Mondays
+	q := k / 7
+	if k%7 < 0 {
+		q--
+	}
+	r := k - 7*q
+	return 5*q + min(r+1, 5)
 }
 
 // WorkingDaysRemaining is the countdown shown next to a case: the working days from now's date

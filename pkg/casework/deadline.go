@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"sunshine/pkg/apperr"
 	"sunshine/pkg/calendar"
 )
 
@@ -19,8 +20,10 @@ const DeliveryWorkingDays = 10
 // the working days of ended pauses, the days the case's and each step's clocks
 // stood still, and the due dates. It is the single place deadlines come from, so a
 // calendar change recomputes them exactly. An ongoing stop is not counted yet (the
-// case is flagged stopped instead, and the due moves when the stop ends).
-func derive(cal *calendar.Calendar, c *Case, steps []*Step, pauses []*Pause) {
+// case is flagged stopped instead, and the due moves when the stop ends). A period
+// the calendar cannot count (beyond calendar.MaxWorkingDays or the end of time) is
+// a 422, never a stall or a panic.
+func derive(cal *calendar.Calendar, c *Case, steps []*Step, pauses []*Pause) error {
 	stopped := 0
 	for _, p := range pauses {
 		if p.EndedAt != nil {
@@ -29,17 +32,34 @@ func derive(cal *calendar.Calendar, c *Case, steps []*Step, pauses []*Pause) {
 		}
 	}
 	c.StoppedDays = stopped
+	add := func(from time.Time, n int) (calendar.Deadline, error) {
+		d, err := cal.AddWorkingDays(from, n)
+		if err != nil {
+			return d, apperr.Wrap(err, apperr.KindInvalid, "casework.deadline_out_of_range",
+				apperr.Params{"days": n, "from": calendar.DateOf(from).String(), "max": calendar.MaxWorkingDays})
+		}
+		return d, nil
+	}
 	if c.Status == StatusSubmitted {
-		due := cal.AddWorkingDays(c.ReceivedAt, AcceptanceWorkingDays).Due
-		c.AcceptanceDueAt = &due
+		d, err := add(c.ReceivedAt, AcceptanceWorkingDays)
+		if err != nil {
+			return err
+		}
+		c.AcceptanceDueAt = &d.Due
 	}
 	if c.AcceptedAt != nil {
-		d := cal.AddWorkingDays(*c.AcceptedAt, c.LimitDays+c.ExtensionDays+c.StoppedDays)
+		d, err := add(*c.AcceptedAt, c.LimitDays+c.ExtensionDays+c.StoppedDays)
+		if err != nil {
+			return err
+		}
 		c.DueDate, c.DueAt = &d.Date, &d.Due
 	}
 	if c.DecidedAt != nil {
-		due := cal.AddWorkingDays(*c.DecidedAt, DeliveryWorkingDays).Due
-		c.DeliveryDueAt = &due
+		d, err := add(*c.DecidedAt, DeliveryWorkingDays)
+		if err != nil {
+			return err
+		}
+		c.DeliveryDueAt = &d.Due
 	}
 	for _, s := range steps {
 		if s.Kind != "task" || s.ActivatedAt == nil {
@@ -58,9 +78,13 @@ func derive(cal *calendar.Calendar, c *Case, steps []*Step, pauses []*Pause) {
 			sd += p.WorkingDays
 		}
 		s.StoppedDays = sd
-		d := cal.AddWorkingDays(*s.ActivatedAt, s.TimeLimit+sd)
+		d, err := add(*s.ActivatedAt, s.TimeLimit+sd)
+		if err != nil {
+			return err
+		}
 		s.DueDate, s.DueAt = &d.Date, &d.Due
 	}
+	return nil
 }
 
 // Explanation says how a case's deadline was computed, for clerks and supervisors.
@@ -121,7 +145,12 @@ var (
 // explainNew computes the explanation of c's deadline (shared: never changed after).
 func explainNew(cal *calendar.Calendar, c *Case) *Explanation {
 	total := c.LimitDays + c.ExtensionDays + c.StoppedDays
-	d := cal.AddWorkingDays(*c.AcceptedAt, total)
+	d, err := cal.AddWorkingDays(*c.AcceptedAt, total)
+	if err != nil {
+		// derive refused this period when it was set; a stored one that cannot be
+		// counted has no explanation rather than a made-up one.
+		return nil
+	}
 	zh := fmt.Sprintf("时限 %d 个工作日", c.LimitDays)
 	en := fmt.Sprintf("limit %d working days", c.LimitDays)
 	if c.GreenChannel {
@@ -147,4 +176,9 @@ func explainNew(cal *calendar.Calendar, c *Case) *Explanation {
 		Text:   zh + "。" + d.Explanation.Text("zh-CN"),
 		TextEN: en + ". " + d.Explanation.Text("en"),
 	}
+}
+
+func init() {
+	apperr.Register("casework.deadline_out_of_range", "无法计算期限：自 {from} 起 {days} 个工作日超出可计算范围（至多 {max} 个工作日）",
+		"The deadline cannot be computed: {days} working days from {from} is out of range (at most {max} working days)")
 }

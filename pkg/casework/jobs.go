@@ -8,6 +8,8 @@ import (
 
 	"sunshine/pkg/actor"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/platform/logging"
+	"sunshine/pkg/platform/queue"
 	"sunshine/pkg/tenant"
 )
 
@@ -39,24 +41,37 @@ func (s *Service) ApplyDeemedAcceptanceIn(ctx context.Context, tenants []*tenant
 	if err != nil {
 		return 0, err
 	}
+	// One case's failure (its tenant's bad data, an error, a panic) is logged and the
+	// others go on; the next run retries it.
 	n := 0
 	for _, d := range due {
-		t, err := s.tenants.ByID(ctx, d.TenantID)
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			return n, err
 		}
-		_, err = s.mutate(ctx, actor.System(t.ID, t.Code), d.ID, "deemed_accept", func(m *mut) error {
-			if m.c.Status != StatusSubmitted || m.c.AcceptanceDueAt == nil || m.c.AcceptanceDueAt.After(m.now) {
-				return errSkip
-			}
-			s.accept(m, m.c.ReceivedAt, "系统（视为受理）", true)
-			return nil
+		t, err := s.tenants.ByID(ctx, d.TenantID)
+		if err != nil {
+			logging.From(ctx).Error("deemed acceptance: unknown tenant", "tenant_id", d.TenantID, "case", d.ID, "error", err)
+			continue
+		}
+		err = queue.Isolate(func() error {
+			_, err := s.mutate(ctx, actor.System(t.ID, t.Code), d.ID, "deemed_accept", func(m *mut) error {
+				if m.c.Status != StatusSubmitted || m.c.AcceptanceDueAt == nil || m.c.AcceptanceDueAt.After(m.now) {
+					return errSkip
+				}
+				s.accept(m, m.c.ReceivedAt, "系统（视为受理）", true)
+				return nil
+			})
+			return err
 		})
 		if err == errSkip {
 			continue
 		}
 		if err != nil {
-			return n, err
+			if ctx.Err() != nil {
+				return n, ctx.Err()
+			}
+			logging.From(ctx).Error("deemed acceptance: one case failed; the others go on", "tenant", t.Code, "case", d.ID, "error", err)
+			continue
 		}
 		n++
 	}

@@ -304,7 +304,9 @@ func (s *Service) Intake(ctx context.Context, a actor.Actor, t *tenant.Tenant, i
 		return nil, err
 	}
 	c.FeeExpectedFen, c.FeeChargedFen, c.FeeMismatch = expected, charged, mismatch
-	derive(cal, c, nil, nil)
+	if err := derive(cal, c, nil, nil); err != nil {
+		return nil, err
+	}
 	depts, err := s.departmentCodes(ctx, scope)
 	if err != nil {
 		return nil, err
@@ -653,7 +655,9 @@ func (s *Service) mutate(ctx context.Context, a actor.Actor, id uuid.UUID, actio
 		for i := range m.steps {
 			ptrs[i] = &m.steps[i]
 		}
-		derive(cal, m.c, ptrs, m.pauses)
+		if err := derive(cal, m.c, ptrs, m.pauses); err != nil {
+			return err
+		}
 		if m.onlyIfMoved && m.deadlines() == was {
 			return errSkip
 		}

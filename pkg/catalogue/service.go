@@ -409,7 +409,11 @@ func (s *Service) publish(ctx context.Context, o op, p *Power, v *Version) error
 	if err != nil {
 		return err
 	}
-	due := cal.AddWorkingDays(o.now, s.filingDays(ctx, o.t)).Due
+	dl, err := cal.AddWorkingDays(o.now, s.filingDays(ctx, o.t))
+	if err != nil {
+		return err
+	}
+	due := dl.Due
 	before := v.Status
 	v.Status, v.PublishedAt, v.PublishedByName, v.FilingDueAt = StatusPublished, &o.now, o.a.Name(), &due
 	if p.InForceVersionID == nil {

@@ -327,7 +327,10 @@ func (s *Server) calendarAdd(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := cal.AddWorkingDays(from.Start(), n)
+	d, err := cal.AddWorkingDays(from.Start(), n)
+	if err != nil {
+		return apperr.Invalid("validation_failed").WithField("working_days", "out_of_range", apperr.Params{"min": 0, "max": 1000})
+	}
 	skipped := d.Explanation.Skipped
 	if skipped == nil {
 		skipped = []calendar.SkippedDay{}

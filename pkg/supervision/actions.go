@@ -15,6 +15,7 @@ import (
 	"sunshine/pkg/authz"
 	"sunshine/pkg/calendar"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/platform/queue"
 	"sunshine/pkg/tenant"
 )
 
@@ -168,6 +169,10 @@ func (s *Service) Cancel(ctx context.Context, a actor.Actor, read []uuid.UUID, i
 	})
 }
 
+// DefaultNoticeReplyWorkingDays is a notice's reply limit when neither the supervisor
+// nor the tenant's setting notice_reply_working_days says otherwise.
+const DefaultNoticeReplyWorkingDays = 3
+
 // NoticeInput is a supervision notice to send.
 type NoticeInput struct {
 	CaseID           *uuid.UUID `json:"case_id"`
@@ -191,10 +196,7 @@ func (s *Service) SendNotice(ctx context.Context, a actor.Actor, read []uuid.UUI
 	if v.Required("text", in.Text) && len([]rune(in.Text)) > 2000 {
 		v.Add("text", "too_long", apperr.Params{"max": 2000})
 	}
-	if in.ReplyWorkingDays == 0 {
-		in.ReplyWorkingDays = 3
-	}
-	if in.ReplyWorkingDays < 1 || in.ReplyWorkingDays > 30 {
+	if in.ReplyWorkingDays != 0 && (in.ReplyWorkingDays < 1 || in.ReplyWorkingDays > 30) {
 		v.Add("reply_working_days", "out_of_range", apperr.Params{"min": 1, "max": 30})
 	}
 	if err := v.Err(); err != nil {
@@ -252,9 +254,23 @@ func (s *Service) SendNotice(ctx context.Context, a actor.Actor, read []uuid.UUI
 	if err != nil {
 		return nil, err
 	}
+	if in.ReplyWorkingDays == 0 {
+		// The receiving tenant's default (notice_reply_working_days, inherited from the city).
+		eff, err := s.tenants.Effective(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		if in.ReplyWorkingDays, err = tenant.WorkingDays(eff, t, tenant.SettingNoticeReplyDays, DefaultNoticeReplyWorkingDays); err != nil {
+			return nil, err
+		}
+	}
 	now := s.clock.Now()
+	reply, err := cal.AddWorkingDays(now, in.ReplyWorkingDays)
+	if err != nil {
+		return nil, err
+	}
 	n := &Notice{ID: uuid.Must(uuid.NewV7()), TenantID: t.ID, SenderTenantID: a.TenantID, SenderName: a.Name(), CaseID: in.CaseID, CardID: in.CardID,
-		DepartmentID: in.DepartmentID, Text: strings.TrimSpace(in.Text), ReplyDueAt: cal.AddWorkingDays(now, in.ReplyWorkingDays).Due,
+		DepartmentID: in.DepartmentID, Text: strings.TrimSpace(in.Text), ReplyDueAt: reply.Due,
 		Status: NoticeSent, CreatedAt: now, DepartmentName: deptName}
 	if a.Kind == actor.KindUser {
 		n.SenderUserID = &a.UserID
@@ -358,7 +374,7 @@ func (s *Service) ReplyNotice(ctx context.Context, a actor.Actor, id uuid.UUID, 
 // escalateNotices escalates unanswered notices past their reply deadline from the
 // county to the city: the notice is marked escalated and a red card is raised, which
 // the city's supervisors are notified of.
-func (s *Service) escalateNotices(ctx context.Context, tenants []*tenant.Tenant) (int, error) {
+func (s *Service) escalateNotices(ctx context.Context, tenants []*tenant.Tenant, rep *SweepReport) (int, error) {
 	now := s.clock.Now()
 	var due []Notice
 	err := s.db.Tx(ctx, db.ReadOnlyScope(tenant.IDs(tenants)), func(tx *gorm.DB) error {
@@ -374,32 +390,43 @@ func (s *Service) escalateNotices(ctx context.Context, tenants []*tenant.Tenant)
 			continue
 		}
 		ch := &change{tenant: t}
-		err = s.db.Tx(ctx, db.TenantScope(t.ID, uuid.Nil), func(tx *gorm.DB) error {
-			ch.created = nil
-			res := tx.Model(&Notice{}).Where("id = ? AND status = 'sent'", no.ID).Updates(map[string]any{"status": NoticeEscalated, "escalated_at": now})
-			if res.Error != nil || res.RowsAffected == 0 {
-				return res.Error
-			}
-			if err := audit.Record(tx, actor.System(t.ID, t.Code), now, audit.Event{Action: "supervision.notice_escalate", ObjectType: "notice", ObjectID: no.ID.String(),
-				Before: map[string]any{"status": NoticeSent}, After: map[string]any{"status": NoticeEscalated}}); err != nil {
-				return err
-			}
-			dept, due := no.DepartmentID, no.ReplyDueAt
-			row, ok, err := s.insertCard(tx, t, Card{Key: "notice:" + no.ID.String(), Level: LevelRed, Rule: RuleNoticeUnanswer, CaseID: no.CaseID,
-				ObjectRef: "notice:" + no.ID.String(), DepartmentID: &dept, Title: "督办单逾期未回复：" + firstLine(no.Text),
-				Reason: "督办单应于 " + calendar.DateOf(due.Add(-time.Second)).String() + " 前回复，逾期未回复，已报上级", DeadlineAt: &due}, now)
-			if ok {
-				ch.created = append(ch.created, row)
-			}
-			return err
+		err = queue.Isolate(func() error {
+			return s.escalate(ctx, t, no, now, ch)
 		})
 		if err != nil {
-			return n, err
+			if ctx.Err() != nil {
+				return n, ctx.Err()
+			}
+			s.fail(ctx, rep, t, "notice "+no.ID.String(), err)
+			continue
 		}
 		s.afterCommit(ctx, ch)
 		n++
 	}
 	return n, nil
+}
+
+// escalate turns one unanswered notice into a red card, audited.
+func (s *Service) escalate(ctx context.Context, t *tenant.Tenant, no Notice, now time.Time, ch *change) error {
+	return s.db.Tx(ctx, db.TenantScope(t.ID, uuid.Nil), func(tx *gorm.DB) error {
+		ch.created = nil
+		res := tx.Model(&Notice{}).Where("id = ? AND status = 'sent'", no.ID).Updates(map[string]any{"status": NoticeEscalated, "escalated_at": now})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		if err := audit.Record(tx, actor.System(t.ID, t.Code), now, audit.Event{Action: "supervision.notice_escalate", ObjectType: "notice", ObjectID: no.ID.String(),
+			Before: map[string]any{"status": NoticeSent}, After: map[string]any{"status": NoticeEscalated}}); err != nil {
+			return err
+		}
+		dept, due := no.DepartmentID, no.ReplyDueAt
+		row, ok, err := s.insertCard(tx, t, Card{Key: "notice:" + no.ID.String(), Level: LevelRed, Rule: RuleNoticeUnanswer, CaseID: no.CaseID,
+			ObjectRef: "notice:" + no.ID.String(), DepartmentID: &dept, Title: "督办单逾期未回复：" + firstLine(no.Text),
+			Reason: "督办单应于 " + calendar.DateOf(due.Add(-time.Second)).String() + " 前回复，逾期未回复，已报上级", DeadlineAt: &due}, now)
+		if ok {
+			ch.created = append(ch.created, row)
+		}
+		return err
+	})
 }
 
 func init() {

@@ -21,6 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/tenant"
 )
 
 // Levels of the escalation ladder.
@@ -54,16 +55,19 @@ type Thresholds struct {
 // DefaultThresholds are domain facts §5's ladder.
 var DefaultThresholds = Thresholds{ReminderWorkingDays: 1, RedAfterWorkingDays: 3}
 
-// ThresholdsFrom reads a tenant's effective settings.
-func ThresholdsFrom(settings map[string]any) Thresholds {
-	t := DefaultThresholds
-	if v, ok := settings["reminder_working_days"].(float64); ok && v >= 1 {
-		t.ReminderWorkingDays = int(v)
+// ThresholdsFrom reads a tenant's effective settings. A stored value outside the
+// settings schema (written around the API) is an error for that tenant only: the
+// thresholds feed working-day arithmetic on every case action and in the sweep.
+func ThresholdsFrom(t *tenant.Tenant, settings map[string]any) (Thresholds, error) {
+	th := DefaultThresholds
+	var err error
+	if th.ReminderWorkingDays, err = tenant.WorkingDays(settings, t, tenant.SettingReminderWorkingDays, DefaultThresholds.ReminderWorkingDays); err != nil {
+		return Thresholds{}, err
 	}
-	if v, ok := settings["red_card_after_working_days"].(float64); ok && v >= 1 {
-		t.RedAfterWorkingDays = int(v)
+	if th.RedAfterWorkingDays, err = tenant.WorkingDays(settings, t, tenant.SettingRedAfterWorkingDays, DefaultThresholds.RedAfterWorkingDays); err != nil {
+		return Thresholds{}, err
 	}
-	return t
+	return th, nil
 }
 
 // CaseClock is what the rules need to know of a case.
@@ -129,26 +133,28 @@ func (a Alarm) TaskID(caseID uuid.UUID) string {
 
 // reminderAt is the start of the working day ReminderWorkingDays before the deadline
 // ends (for 1: the start of the deadline's own last working day).
-func reminderAt(cal *calendar.Calendar, due calendar.Date, th Thresholds) time.Time {
-	d := due
-	for n := 1; n < th.ReminderWorkingDays; {
-		d = d.AddDays(-1)
-		if cal.IsWorkingDay(d) {
-			n++
-		}
+func reminderAt(cal *calendar.Calendar, due calendar.Date, th Thresholds) (time.Time, error) {
+	d, err := cal.SubWorkingDays(due, max(th.ReminderWorkingDays-1, 0))
+	if err != nil {
+		return time.Time{}, err
 	}
-	return d.Start()
+	return d.Start(), nil
 }
 
 // FinishBy is the finish-by instant of a yellow card for a deadline that ended at due.
-func FinishBy(cal *calendar.Calendar, due time.Time, th Thresholds) time.Time {
-	return cal.AddWorkingDays(due.Add(-time.Nanosecond), th.RedAfterWorkingDays).Due
+func FinishBy(cal *calendar.Calendar, due time.Time, th Thresholds) (time.Time, error) {
+	d, err := cal.AddWorkingDays(due.Add(-time.Nanosecond), th.RedAfterWorkingDays)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return d.Due, nil
 }
 
 // Evaluate returns the cards the case calls for at now, and the future instants at
 // which it may call for more (the alarms to arm). It is pure: the same clock and the
-// same now give the same answer, which is what makes stale alarms harmless.
-func Evaluate(cal *calendar.Calendar, th Thresholds, c CaseClock, now time.Time) ([]Card, []Alarm) {
+// same now give the same answer, which is what makes stale alarms harmless. A clock
+// the calendar cannot count (a threshold or date out of range) is an error.
+func Evaluate(cal *calendar.Calendar, th Thresholds, c CaseClock, now time.Time) ([]Card, []Alarm, error) {
 	var cards []Card
 	var alarms []Alarm
 	id := c.ID
@@ -163,13 +169,19 @@ func Evaluate(cal *calendar.Calendar, th Thresholds, c CaseClock, now time.Time)
 			Title: "收费与收费标准不符：" + label, Reason: "实收费用与该事项备案的收费标准不一致"})
 	}
 	if !c.Open() || c.Paused || c.DueAt == nil || c.DueDate == nil {
-		return cards, nil
+		return cards, nil, nil
 	}
 	due := *c.DueAt
-	remind := reminderAt(cal, *c.DueDate, th)
+	remind, err := reminderAt(cal, *c.DueDate, th)
+	if err != nil {
+		return nil, nil, err
+	}
 	switch {
 	case !now.Before(due):
-		finish := FinishBy(cal, due, th)
+		finish, err := FinishBy(cal, due, th)
+		if err != nil {
+			return nil, nil, err
+		}
 		cards = append(cards, Card{Key: "case:" + id.String() + ":yellow", Level: LevelYellow, Rule: RuleCaseOverdue, CaseID: &id, DepartmentID: &dept,
 			Title: "超期未办结：" + label, Reason: fmt.Sprintf("承诺时限已于 %s 届满仍未办结，限 %s 前办结", c.DueDate, calendar.DateOf(finish.Add(-time.Second))),
 			DeadlineAt: &due, FinishBy: &finish})
@@ -205,5 +217,5 @@ func Evaluate(cal *calendar.Calendar, th Thresholds, c CaseClock, now time.Time)
 			alarms = append(alarms, Alarm{At: *s.DueAt, Rule: RuleStepOverrun, Ref: s.ID.String()})
 		}
 	}
-	return cards, alarms
+	return cards, alarms, nil
 }

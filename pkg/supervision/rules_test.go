@@ -23,6 +23,15 @@ func clockDue(due string) CaseClock {
 	return CaseClock{ID: uuid.New(), TrackingNo: "T1", PowerName: "P", DepartmentID: uuid.New(), Status: "in_progress", DueDate: &d, DueAt: &end}
 }
 
+func mustEvaluate(t *testing.T, cal *calendar.Calendar, th Thresholds, c CaseClock, now time.Time) ([]Card, []Alarm) {
+	t.Helper()
+	cards, alarms, err := Evaluate(cal, th, c, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cards, alarms
+}
+
 func levels(cards []Card) string {
 	var out []string
 	for _, c := range cards {
@@ -66,7 +75,7 @@ func TestLadderAcrossWeekendsAndHolidays(t *testing.T) {
 	}
 	for _, tc := range cases {
 		c := clockDue(tc.due)
-		cards, alarms := Evaluate(cal, th, c, tc.now)
+		cards, alarms := mustEvaluate(t, cal, th, c, tc.now)
 		if got := levels(cards); got != tc.rules || len(alarms) != tc.alarms {
 			t.Errorf("%s: cards %q alarms %d, want %q %d", tc.name, got, len(alarms), tc.rules, tc.alarms)
 		}
@@ -77,11 +86,11 @@ func TestPausedAndClosedCasesAreQuiet(t *testing.T) {
 	cal, _ := calendar.National()
 	c := clockDue("2026-11-06")
 	c.Paused = true
-	if cards, alarms := Evaluate(cal, DefaultThresholds, c, at(2026, 11, 20, 0, 0)); len(cards)+len(alarms) != 0 {
+	if cards, alarms := mustEvaluate(t, cal, DefaultThresholds, c, at(2026, 11, 20, 0, 0)); len(cards)+len(alarms) != 0 {
 		t.Fatalf("a paused case: %v %v", cards, alarms)
 	}
 	c.Paused, c.Status = false, "approved"
-	if cards, alarms := Evaluate(cal, DefaultThresholds, c, at(2026, 11, 20, 0, 0)); len(cards)+len(alarms) != 0 {
+	if cards, alarms := mustEvaluate(t, cal, DefaultThresholds, c, at(2026, 11, 20, 0, 0)); len(cards)+len(alarms) != 0 {
 		t.Fatalf("a decided case: %v %v", cards, alarms)
 	}
 }
@@ -93,11 +102,11 @@ func TestStepOverrunsWhileTheCaseIsInTime(t *testing.T) {
 	c := clockDue("2026-12-31")
 	stepDue := at(2026, 11, 10, 0, 0)
 	c.Steps = []StepClock{{ID: uuid.New(), Name: "规划审查", Round: 2, DueAt: &stepDue, Active: true}}
-	cards, _ := Evaluate(cal, DefaultThresholds, c, at(2026, 11, 10, 0, 0))
+	cards, _ := mustEvaluate(t, cal, DefaultThresholds, c, at(2026, 11, 10, 0, 0))
 	if levels(cards) != "step_overrun" || !strings.HasSuffix(cards[0].Key, ":r2") {
 		t.Fatalf("%+v", cards)
 	}
-	_, alarms := Evaluate(cal, DefaultThresholds, c, at(2026, 11, 9, 12, 0))
+	_, alarms := mustEvaluate(t, cal, DefaultThresholds, c, at(2026, 11, 9, 12, 0))
 	found := false
 	for _, a := range alarms {
 		found = found || (a.Rule == RuleStepOverrun && a.At.Equal(stepDue))
@@ -108,17 +117,20 @@ func TestStepOverrunsWhileTheCaseIsInTime(t *testing.T) {
 }
 
 func TestThresholdsFromSettingsAndLongerReminder(t *testing.T) {
-	th := ThresholdsFrom(map[string]any{"reminder_working_days": float64(3), "red_card_after_working_days": float64(5)})
+	th, err := ThresholdsFrom(nil, map[string]any{"reminder_working_days": float64(3), "red_card_after_working_days": float64(5)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if th.ReminderWorkingDays != 3 || th.RedAfterWorkingDays != 5 {
 		t.Fatal(th)
 	}
 	cal, _ := calendar.National()
 	// Due Monday 2026-11-09; three working days before its end starts Thursday 11-05.
 	c := clockDue("2026-11-09")
-	if cards, _ := Evaluate(cal, th, c, at(2026, 11, 4, 23, 0)); len(cards) != 0 {
+	if cards, _ := mustEvaluate(t, cal, th, c, at(2026, 11, 4, 23, 0)); len(cards) != 0 {
 		t.Fatal("too early")
 	}
-	if cards, _ := Evaluate(cal, th, c, at(2026, 11, 5, 0, 0)); levels(cards) != "case_reminder" {
+	if cards, _ := mustEvaluate(t, cal, th, c, at(2026, 11, 5, 0, 0)); levels(cards) != "case_reminder" {
 		t.Fatal("reminder expected on Thursday")
 	}
 }
@@ -127,11 +139,11 @@ func TestDeemedAndFeeCardsAndDeterministicAlarms(t *testing.T) {
 	cal, _ := calendar.National()
 	c := clockDue("2026-11-06")
 	c.DeemedAccepted, c.FeeMismatch = true, true
-	cards, alarms := Evaluate(cal, DefaultThresholds, c, at(2026, 11, 2, 9, 0))
+	cards, alarms := mustEvaluate(t, cal, DefaultThresholds, c, at(2026, 11, 2, 9, 0))
 	if levels(cards) != "deemed_acceptance,fee_mismatch" {
 		t.Fatal(levels(cards))
 	}
-	_, again := Evaluate(cal, DefaultThresholds, c, at(2026, 11, 2, 15, 0))
+	_, again := mustEvaluate(t, cal, DefaultThresholds, c, at(2026, 11, 2, 15, 0))
 	if alarms[0].TaskID(c.ID) != again[0].TaskID(c.ID) {
 		t.Fatal("the same clock must arm the same task IDs")
 	}
@@ -143,13 +155,13 @@ func TestExtensionMovesTheLadder(t *testing.T) {
 	cal, _ := calendar.National()
 	c := clockDue("2026-11-06")
 	now := at(2026, 11, 9, 10, 0) // past the old deadline
-	if cards, _ := Evaluate(cal, DefaultThresholds, c, now); levels(cards) != "case_overdue" {
+	if cards, _ := mustEvaluate(t, cal, DefaultThresholds, c, now); levels(cards) != "case_overdue" {
 		t.Fatalf("before the extension: %s", levels(cards))
 	}
 	// +10 working days: 11-09 … 11-20.
 	ext := clockDue("2026-11-20")
 	ext.ID = c.ID
-	cards, alarms := Evaluate(cal, DefaultThresholds, ext, now)
+	cards, alarms := mustEvaluate(t, cal, DefaultThresholds, ext, now)
 	if len(cards) != 0 || len(alarms) != 2 || !alarms[1].At.Equal(calendar.NewDate(2026, 11, 20).End()) {
 		t.Fatalf("after the extension: %v %+v", levels(cards), alarms)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,7 +118,11 @@ func (s *Service) thresholds(ctx context.Context, t *tenant.Tenant) (Thresholds,
 	if err != nil {
 		return Thresholds{}, nil, err
 	}
-	return ThresholdsFrom(eff), cal, nil
+	th, err := ThresholdsFrom(t, eff)
+	if err != nil {
+		return Thresholds{}, nil, err
+	}
+	return th, cal, nil
 }
 
 type caseRow struct {
@@ -210,7 +215,10 @@ func (s *Service) EvaluateCase(ctx context.Context, t *tenant.Tenant, caseID uui
 			clockIn.Steps = append(clockIn.Steps, StepClock{ID: st.ID, Name: st.Name, DepartmentID: st.DepartmentID, Round: st.Rounds, DueAt: st.DueAt, Active: true})
 			active[st.ID] = st.Rounds
 		}
-		due, alarms := Evaluate(cal, th, clockIn, now)
+		due, alarms, err := Evaluate(cal, th, clockIn, now)
+		if err != nil {
+			return fmt.Errorf("supervision: case %s of %s: %w", caseID, t.Code, err)
+		}
 		for _, cd := range due {
 			row, ok, err := s.insertCard(tx, t, cd, now)
 			if err != nil {
@@ -377,11 +385,36 @@ type SweepReport struct {
 	Filings   int  `json:"filings"`
 	Escalated int  `json:"escalated"`
 	Skipped   bool `json:"skipped"`
+	// Failed counts the objects (cases, filings, notices, tenants' thresholds) whose
+	// processing failed; FailedTenants names their tenants. Each failure is logged
+	// and the sweep goes on with everything else.
+	Failed        int      `json:"failed"`
+	FailedTenants []string `json:"failed_tenants,omitempty"`
+}
+
+// fail records one tenant's failure in the report and the log.
+func (s *Service) fail(ctx context.Context, rep *SweepReport, t *tenant.Tenant, what string, err error) {
+	code := "?"
+	if t != nil {
+		code = t.Code
+	}
+	rep.Failed++
+	if !slices.Contains(rep.FailedTenants, code) {
+		rep.FailedTenants = append(rep.FailedTenants, code)
+	}
+	if ctx.Err() == nil {
+		s.log.Error("supervision sweep: one tenant's work failed; the others go on", "tenant", code, "what", what, "error", err)
+	}
 }
 
 // Sweep derives from PostgreSQL everything that is due and has no card yet (or whose
 // cards should be resolved), across every tenant, one replica at a time. It is the
 // safety net under the alarms: with Redis wiped, a sweep restores every card.
+//
+// One tenant's failure — bad stored settings, an error, even a panic while processing
+// one of its cases — is logged and counted in the report, and never stops the other
+// tenants' work. Only what all tenants share (the lock, the tenant list, the candidate
+// queries) fails the sweep as a whole.
 func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	var rep SweepReport
 	sqlDB, err := s.db.Gorm(ctx).DB()
@@ -407,7 +440,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	cands, err := s.candidates(ctx, tenants)
+	cands, err := s.candidates(ctx, tenants, func(t *tenant.Tenant, err error) { s.fail(ctx, &rep, t, "thresholds", err) })
 	if err != nil {
 		return rep, err
 	}
@@ -420,19 +453,27 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 		if t == nil {
 			continue
 		}
-		created, err := s.EvaluateCase(ctx, t, c.ID)
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			return rep, err
+		}
+		var created []CardRow
+		err := queue.Isolate(func() (err error) {
+			created, err = s.EvaluateCase(ctx, t, c.ID)
+			return err
+		})
+		if err != nil {
+			s.fail(ctx, &rep, t, "case "+c.ID.String(), err)
+			continue
 		}
 		rep.Cases++
 		rep.Cards += len(created)
 	}
-	n, err := s.sweepFilings(ctx, tenants)
+	n, err := s.sweepFilings(ctx, tenants, &rep)
 	rep.Filings = n
 	if err != nil {
 		return rep, err
 	}
-	rep.Escalated, err = s.escalateNotices(ctx, tenants)
+	rep.Escalated, err = s.escalateNotices(ctx, tenants, &rep)
 	return rep, err
 }
 
@@ -451,7 +492,9 @@ type candidateQuery struct {
 // candidateQueries builds the sweep's queries: open cases whose reminder or deadline
 // has come, active steps past their limit, deemed acceptances and fee mismatches, all
 // lacking their card; and open cards whose work has finished.
-func (s *Service) candidateQueries(ctx context.Context, tenants []*tenant.Tenant) ([]candidateQuery, error) {
+// A tenant whose thresholds cannot be read (onFail hears why) is left out of the
+// first query; its other candidates still come, and fail one by one.
+func (s *Service) candidateQueries(ctx context.Context, tenants []*tenant.Tenant, onFail func(*tenant.Tenant, error)) ([]candidateQuery, error) {
 	now := s.clock.Now()
 	// Per tenant, the latest due date whose reminder instant has come; the latest of
 	// them bounds the index range scan, the per-tenant one filters.
@@ -461,11 +504,15 @@ func (s *Service) candidateQueries(ctx context.Context, tenants []*tenant.Tenant
 	for _, t := range tenants {
 		th, cal, err := s.thresholds(ctx, t)
 		if err != nil {
-			return nil, err
+			if onFail != nil {
+				onFail(t, err)
+			}
+			continue
 		}
 		cut := calendar.DateOf(now)
 		for d := cut; d.Before(cut.AddDays(40)); d = d.AddDays(1) {
-			if reminderAt(cal, d, th).After(now) {
+			at, err := reminderAt(cal, d, th)
+			if err != nil || at.After(now) {
 				break
 			}
 			cut = d
@@ -505,8 +552,8 @@ func (s *Service) candidateQueries(ctx context.Context, tenants []*tenant.Tenant
 }
 
 // candidates finds the cases that may need a card or a resolution now.
-func (s *Service) candidates(ctx context.Context, tenants []*tenant.Tenant) ([]candidate, error) {
-	qs, err := s.candidateQueries(ctx, tenants)
+func (s *Service) candidates(ctx context.Context, tenants []*tenant.Tenant, onFail func(*tenant.Tenant, error)) ([]candidate, error) {
+	qs, err := s.candidateQueries(ctx, tenants, onFail)
 	if err != nil {
 		return nil, err
 	}
@@ -537,7 +584,7 @@ func (s *Service) ExplainSweep(ctx context.Context) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	qs, err := s.candidateQueries(ctx, tenants)
+	qs, err := s.candidateQueries(ctx, tenants, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -557,7 +604,7 @@ func (s *Service) ExplainSweep(ctx context.Context) (map[string]string, error) {
 
 // sweepFilings cards catalogue filings that are overdue at the city (clause [6]: file
 // within 5 working days of publication).
-func (s *Service) sweepFilings(ctx context.Context, tenants []*tenant.Tenant) (int, error) {
+func (s *Service) sweepFilings(ctx context.Context, tenants []*tenant.Tenant, rep *SweepReport) (int, error) {
 	now := s.clock.Now()
 	var rows []struct {
 		ID           uuid.UUID `gorm:"type:uuid"`
@@ -585,16 +632,22 @@ func (s *Service) sweepFilings(ctx context.Context, tenants []*tenant.Tenant) (i
 		cd := Card{Key: "filing:" + f.ID.String(), Level: LevelYellow, Rule: RuleFilingOverdue, ObjectRef: "filing:" + f.ID.String(), DepartmentID: &dept,
 			Title: "职权目录逾期未备案：" + f.Name + "（" + f.Code + "）", Reason: fmt.Sprintf("公布后应于 5 个工作日内报市备案，已于 %s 逾期", calendar.DateOf(due.Add(-time.Second))), DeadlineAt: &due}
 		ch := &change{tenant: t}
-		err = s.db.Tx(ctx, db.TenantScope(t.ID, uuid.Nil), func(tx *gorm.DB) error {
-			ch.created = nil
-			row, ok, err := s.insertCard(tx, t, cd, now)
-			if ok {
-				ch.created = append(ch.created, row)
-			}
-			return err
+		err = queue.Isolate(func() error {
+			return s.db.Tx(ctx, db.TenantScope(t.ID, uuid.Nil), func(tx *gorm.DB) error {
+				ch.created = nil
+				row, ok, err := s.insertCard(tx, t, cd, now)
+				if ok {
+					ch.created = append(ch.created, row)
+				}
+				return err
+			})
 		})
 		if err != nil {
-			return n, err
+			if ctx.Err() != nil {
+				return n, ctx.Err()
+			}
+			s.fail(ctx, rep, t, "filing "+f.ID.String(), err)
+			continue
 		}
 		s.afterCommit(ctx, ch)
 		n += len(ch.created)
@@ -607,8 +660,9 @@ func (s *Service) Register(r *queue.Registry) {
 	r.Handle(TypeCheck, s.HandleCheck)
 	r.Handle(TypeSweep, func(ctx context.Context, _ *asynq.Task) error {
 		rep, err := s.Sweep(ctx)
-		if err == nil && (rep.Cards > 0 || rep.Filings > 0 || rep.Escalated > 0) {
-			s.log.Info("supervision sweep", "cases", rep.Cases, "cards", rep.Cards, "filings", rep.Filings, "escalated", rep.Escalated)
+		if err == nil && (rep.Cards > 0 || rep.Filings > 0 || rep.Escalated > 0 || rep.Failed > 0) {
+			s.log.Info("supervision sweep", "cases", rep.Cases, "cards", rep.Cards, "filings", rep.Filings, "escalated", rep.Escalated,
+				"failed", rep.Failed, "failed_tenants", rep.FailedTenants)
 		}
 		return err
 	})

@@ -102,6 +102,13 @@ func (in *ProvisionInput) validate(ctx context.Context, reg *tenant.Registry) (*
 	default:
 		v.Add("level", "not_allowed_value", apperr.Params{"allowed": "city, county, district"})
 	}
+	if in.Settings != nil {
+		if err := validateSettings(in.Settings, false); err != nil {
+			for _, f := range apperr.From(err).Fields {
+				v.Add(f.Field, f.Code, f.Params)
+			}
+		}
+	}
 	for i := range in.Departments {
 		in.Departments[i].Validate(&v, fmt.Sprintf("departments[%d].", i))
 	}
@@ -449,19 +456,8 @@ func (s *Service) UpdateSettings(ctx context.Context, a actor.Actor, code string
 	if t.ID != a.TenantID && (t.ParentID == nil || *t.ParentID != a.TenantID) {
 		return nil, apperr.NotFound("tenant.not_found", apperr.Params{"code": code})
 	}
-	if tpl, ok := patch["department_template"]; ok && tpl != nil {
-		b, _ := json.Marshal(tpl)
-		var specs []DepartmentSpec
-		if err := json.Unmarshal(b, &specs); err != nil {
-			return nil, apperr.Invalid("validation_failed").WithField("settings.department_template", "wrong_type", apperr.Params{"want": "array"})
-		}
-		var v apperr.Fields
-		for i := range specs {
-			specs[i].Validate(&v, fmt.Sprintf("settings.department_template[%d].", i))
-		}
-		if err := v.Err(); err != nil {
-			return nil, err
-		}
+	if err := validateSettings(patch, true); err != nil {
+		return nil, err
 	}
 	now := s.clock.Now()
 	var out tenant.Tenant
@@ -490,6 +486,28 @@ func (s *Service) UpdateSettings(ctx context.Context, a actor.Actor, code string
 	}
 	s.tenants.Invalidate()
 	return &out, nil
+}
+
+// validateSettings checks settings against the schema (tenant.Settings: known keys,
+// types, bounds) and the department template's entries; with patch, null removes a
+// key. Field errors are under "settings.".
+func validateSettings(settings map[string]any, patch bool) error {
+	if err := tenant.ValidateSettings(settings, "settings.", patch); err != nil {
+		return err
+	}
+	if tpl, ok := settings[tenant.SettingDepartmentTemplate]; ok && tpl != nil {
+		b, _ := json.Marshal(tpl)
+		var specs []DepartmentSpec
+		if err := json.Unmarshal(b, &specs); err != nil {
+			return apperr.Invalid("validation_failed").WithField("settings.department_template", "wrong_type", apperr.Params{"want": "array of {code, name, type, sort}"})
+		}
+		var v apperr.Fields
+		for i := range specs {
+			specs[i].Validate(&v, fmt.Sprintf("settings.department_template[%d].", i))
+		}
+		return v.Err()
+	}
+	return nil
 }
 
 // statusLabel names a status for messages (the English message shows the code).

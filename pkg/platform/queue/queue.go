@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -363,4 +364,16 @@ func Decode(t *asynq.Task, v any) error {
 		return fmt.Errorf("%w: %s payload: %v", asynq.SkipRetry, t.Type(), err)
 	}
 	return nil
+}
+
+// Isolate runs one tenant's share of a job (a case, a filing, a tenant's sweep): a
+// panic in it comes back as an error with its stack, so the job logs it and goes on
+// with the other tenants instead of dying with them.
+func Isolate(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return fn()
 }
