@@ -122,6 +122,7 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	}
 	a.Identity = identity.NewService(p.DB, a.Tenants, a.Hasher, p.SessionClock, identity.Config{
 		SessionTTL: cfg.Auth.SessionTTL, TokenTTL: cfg.Auth.TokenTTL, MaxFailures: cfg.Auth.MaxFailures, FailureWindow: cfg.Auth.FailureWindow,
+		FailureBackoff: cfg.Auth.FailureBackoff, AccountMaxFailures: cfg.Auth.AccountMaxFailures, AddressMaxFailures: cfg.Auth.AddressMaxFailures,
 	})
 	if _, err := authz.SyncRolePermissions(ctx, p.DB.Gorm(ctx)); err != nil {
 		return nil, fmt.Errorf("authz: sync role permissions: %w", err)
