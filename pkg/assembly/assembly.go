@@ -141,7 +141,11 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 		})
 		a.closers = append(a.closers, watcher.Close)
 	}
-	a.Admin = identity.NewAdmin(a.Identity, enforcer)
+	conflicts, err := authz.ParseConflicts(cfg.Auth.RoleConflicts)
+	if err != nil {
+		return nil, fmt.Errorf("config: auth.role_conflicts (SUNSHINE_AUTH_ROLE_CONFLICTS): %w", err)
+	}
+	a.Admin = identity.NewAdmin(a.Identity, enforcer, conflicts)
 	a.Tenancy = tenancy.NewService(p.DB, a.Tenants, a.Hasher, p.Clock, enforcer)
 	a.Catalogue = catalogue.NewService(p.DB, a.Tenants, p.Clock)
 	national, err := calendar.National()

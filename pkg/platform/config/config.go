@@ -147,6 +147,9 @@ type Auth struct {
 	Argon2MemoryKiB    int           `koanf:"argon2_memory_kib"`
 	Argon2Iterations   int           `koanf:"argon2_iterations"`
 	Argon2Parallelism  int           `koanf:"argon2_parallelism"`
+	// RoleConflicts is the separation-of-duties policy: "role:role" pairs, "none", or
+	// "default" (authz.DefaultConflicts); the assembly parses it.
+	RoleConflicts string `koanf:"role_conflicts"`
 	// SecurityLogRetention and SecurityLogMaxEvents bound the security log (per tenant).
 	SecurityLogRetention time.Duration `koanf:"security_log_retention"`
 	SecurityLogMaxEvents int           `koanf:"security_log_max_events"`
