@@ -122,6 +122,7 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	}
 	a.Identity = identity.NewService(p.DB, a.Tenants, a.Hasher, p.SessionClock, identity.Config{
 		SessionTTL: cfg.Auth.SessionTTL, TokenTTL: cfg.Auth.TokenTTL, MaxFailures: cfg.Auth.MaxFailures, FailureWindow: cfg.Auth.FailureWindow,
+		FailureBackoff: cfg.Auth.FailureBackoff, AccountMaxFailures: cfg.Auth.AccountMaxFailures, AddressMaxFailures: cfg.Auth.AddressMaxFailures,
 	})
 	if _, err := authz.SyncRolePermissions(ctx, p.DB.Gorm(ctx)); err != nil {
 		return nil, fmt.Errorf("authz: sync role permissions: %w", err)
@@ -140,7 +141,11 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 		})
 		a.closers = append(a.closers, watcher.Close)
 	}
-	a.Admin = identity.NewAdmin(a.Identity, enforcer)
+	conflicts, err := authz.ParseConflicts(cfg.Auth.RoleConflicts)
+	if err != nil {
+		return nil, fmt.Errorf("config: auth.role_conflicts (SUNSHINE_AUTH_ROLE_CONFLICTS): %w", err)
+	}
+	a.Admin = identity.NewAdmin(a.Identity, enforcer, conflicts)
 	a.Tenancy = tenancy.NewService(p.DB, a.Tenants, a.Hasher, p.Clock, enforcer)
 	a.Catalogue = catalogue.NewService(p.DB, a.Tenants, p.Clock)
 	national, err := calendar.National()

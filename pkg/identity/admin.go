@@ -20,13 +20,26 @@ import (
 // acts only inside its own tenant and never grants platform roles; city-only and
 // subtree grants exist only at a city.
 type Admin struct {
-	svc      *Service
-	enforcer *authz.Enforcer
+	svc       *Service
+	enforcer  *authz.Enforcer
+	conflicts authz.Conflicts
 }
 
-// NewAdmin builds the user administration service.
-func NewAdmin(svc *Service, enforcer *authz.Enforcer) *Admin {
-	return &Admin{svc: svc, enforcer: enforcer}
+// NewAdmin builds the user administration service; conflicts is the
+// separation-of-duties policy (pairs of roles no one may hold together).
+func NewAdmin(svc *Service, enforcer *authz.Enforcer, conflicts authz.Conflicts) *Admin {
+	return &Admin{svc: svc, enforcer: enforcer, conflicts: conflicts}
+}
+
+// checkDuties refuses a set of roles for one person that breaks separation of duties
+// (whatever the tenant or subtree of each grant: a city subtree auditor audits its own
+// tenant too).
+func (ad *Admin) checkDuties(roles []string, field string) error {
+	if a, b, bad := ad.conflicts.Find(roles); bad {
+		p := apperr.Params{"role": a, "other": b}
+		return apperr.Invalid("authz.duties_conflict", p).WithField(field, "authz.duties_conflict", p)
+	}
+	return nil
 }
 
 // StaffUser is a user with its grants, as the console lists them.
@@ -147,10 +160,15 @@ func (ad *Admin) Create(ctx context.Context, a actor.Actor, in CreateInput) (*St
 	if err != nil {
 		return nil, "", err
 	}
+	requested := make([]string, 0, len(in.Roles))
 	for i, g := range in.Roles {
 		if err := ad.checkGrant(a, t, g, "roles["+itoa(i)+"].role"); err != nil {
 			return nil, "", err
 		}
+		requested = append(requested, g.Role)
+	}
+	if err := ad.checkDuties(requested, "roles"); err != nil {
+		return nil, "", err
 	}
 	pw := GeneratePassword()
 	hash, err := ad.svc.hasher.Hash(pw)
@@ -249,7 +267,15 @@ func (ad *Admin) Grant(ctx context.Context, a actor.Actor, id uuid.UUID, g Grant
 		return nil, err
 	}
 	err = ad.svc.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
-		if _, _, err := ad.target(tx, a, t, id); err != nil {
+		_, held, err := ad.target(tx, a, t, id)
+		if err != nil {
+			return err
+		}
+		roles := []string{g.Role}
+		for _, h := range held {
+			roles = append(roles, h.Role)
+		}
+		if err := ad.checkDuties(roles, "role"); err != nil {
 			return err
 		}
 		if err := authz.AddGrant(tx, id, g.Role, authz.Domain(t, g.Subtree)); err != nil {
@@ -354,6 +380,7 @@ func itoa(i int) string {
 
 func init() {
 	apperr.Register("identity.cannot_disable_self", "不能停用自己的账号", "You cannot disable your own account")
+	apperr.Register("authz.duties_conflict", "职责分离：同一人不能兼任{role}与{other}", "Separation of duties: one person may not hold both {role} and {other}")
 	apperr.Register("identity.user_out_of_reach", "该用户持有您无权授予的角色（{role}），您不能管理该用户", "This user holds a role you may not grant ({role}), so you may not manage this user")
 	apperr.Register("identity.cannot_revoke_own_admin", "不能撤销自己的系统管理员角色", "You cannot revoke your own tenant administrator role")
 }

@@ -136,13 +136,20 @@ func (j Jobs) Weights() map[string]int {
 
 // Auth configures identity.
 type Auth struct {
-	SessionTTL        time.Duration `koanf:"session_ttl"`
-	TokenTTL          time.Duration `koanf:"token_ttl"`
-	MaxFailures       int           `koanf:"max_failures"`
-	FailureWindow     time.Duration `koanf:"failure_window"`
-	Argon2MemoryKiB   int           `koanf:"argon2_memory_kib"`
-	Argon2Iterations  int           `koanf:"argon2_iterations"`
-	Argon2Parallelism int           `koanf:"argon2_parallelism"`
+	SessionTTL    time.Duration `koanf:"session_ttl"`
+	TokenTTL      time.Duration `koanf:"token_ttl"`
+	MaxFailures   int           `koanf:"max_failures"`
+	FailureWindow time.Duration `koanf:"failure_window"`
+	// FailureBackoff, AccountMaxFailures and AddressMaxFailures: see identity.Config.
+	FailureBackoff     time.Duration `koanf:"failure_backoff"`
+	AccountMaxFailures int           `koanf:"account_max_failures"`
+	AddressMaxFailures int           `koanf:"address_max_failures"`
+	Argon2MemoryKiB    int           `koanf:"argon2_memory_kib"`
+	Argon2Iterations   int           `koanf:"argon2_iterations"`
+	Argon2Parallelism  int           `koanf:"argon2_parallelism"`
+	// RoleConflicts is the separation-of-duties policy: "role:role" pairs, "none", or
+	// "default" (authz.DefaultConflicts); the assembly parses it.
+	RoleConflicts string `koanf:"role_conflicts"`
 	// SecurityLogRetention and SecurityLogMaxEvents bound the security log (per tenant).
 	SecurityLogRetention time.Duration `koanf:"security_log_retention"`
 	SecurityLogMaxEvents int           `koanf:"security_log_max_events"`
@@ -455,6 +462,13 @@ func (c *Config) Validate() error {
 	positive("auth.failure_window", c.Auth.FailureWindow)
 	if c.Auth.MaxFailures < 1 {
 		bad("auth.max_failures", "must be at least 1")
+	}
+	positive("auth.failure_backoff", c.Auth.FailureBackoff)
+	if c.Auth.AccountMaxFailures < c.Auth.MaxFailures {
+		bad("auth.account_max_failures", "must be at least auth.max_failures (it is the softer, account-wide limit)")
+	}
+	if c.Auth.AddressMaxFailures < c.Auth.MaxFailures {
+		bad("auth.address_max_failures", "must be at least auth.max_failures")
 	}
 	positive("auth.security_log_retention", c.Auth.SecurityLogRetention)
 	if c.Auth.SecurityLogMaxEvents < 1000 {
