@@ -158,6 +158,17 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	notifier := supervision.NewNotifier(p.DB, a.Tenants, enforcer, supervision.SMTPConfig{
 		Addr: cfg.Notify.SMTPAddr, From: cfg.Notify.SMTPFrom, Username: cfg.Notify.SMTPUsername, Password: cfg.Notify.SMTPPassword,
 	}, nil, p.Queue)
+	if a.Bus != nil {
+		// Revocations travel on the broker: every replica drops its cached sessions
+		// and closes the live streams of the revoked sessions (issue 12, item 8).
+		bus := a.Bus
+		a.Identity.OnRevoke(func(ctx context.Context, r identity.Revocation) { bus.PublishRevocation(ctx, r) })
+		bus.OnEvent(func(e supervision.Event) {
+			if e.Type == supervision.EventSessionRevoked {
+				a.Identity.InvalidateSessions()
+			}
+		})
+	}
 	a.Supervision = supervision.NewService(p.DB, a.Tenants, cals, p.Queue, enforcer, p.Clock, a.Bus, notifier, p.Log)
 	a.Casework.AddHook(a.Supervision)
 	a.Captcha = captcha.New(p.DB, p.SessionClock)

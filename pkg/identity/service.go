@@ -44,6 +44,8 @@ type Service struct {
 	clock   clock.Clock
 	cfg     Config
 	cache   *sessionCache
+	// revokeListeners hear of committed revocations (revocation.go).
+	revokeListeners revocationListeners
 }
 
 // NewService builds the identity service.
@@ -390,6 +392,9 @@ func (s *Service) Logout(ctx context.Context, p *Principal, a actor.Actor) error
 		return audit.Record(tx, a, now, audit.Event{Action: "auth.logout", ObjectType: "session", ObjectID: p.SessionID.String()})
 	})
 	s.cache.drop(string(hashToken(p.Token)))
+	if err == nil {
+		s.revoked(ctx, Revocation{UserID: p.User.ID, SessionID: p.SessionID})
+	}
 	return err
 }
 
@@ -433,6 +438,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, a actor.Acto
 	})
 	if err == nil {
 		s.cache.clear()
+		s.revoked(ctx, Revocation{UserID: p.User.ID, ExceptSessionID: p.SessionID})
 	}
 	return err
 }
@@ -466,6 +472,7 @@ func (s *Service) ResetPassword(ctx context.Context, a actor.Actor, userID uuid.
 		return "", err
 	}
 	s.cache.clear()
+	s.revoked(ctx, Revocation{UserID: userID})
 	return pw, nil
 }
 

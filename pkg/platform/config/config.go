@@ -74,6 +74,7 @@ type HTTP struct {
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
 	TrustedProxies  string        `koanf:"trusted_proxies"`
 	SecureCookies   string        `koanf:"secure_cookies"`
+	StreamPing      time.Duration `koanf:"stream_ping"`
 }
 
 // Metrics configures the Prometheus endpoint.
@@ -371,6 +372,7 @@ func (c *Config) Validate() error {
 	positive("http.write_timeout", c.HTTP.WriteTimeout)
 	positive("http.idle_timeout", c.HTTP.IdleTimeout)
 	positive("http.shutdown_timeout", c.HTTP.ShutdownTimeout)
+	positive("http.stream_ping", c.HTTP.StreamPing)
 	if c.HTTP.BodyLimit < 1024 {
 		bad("http.body_limit", "must be at least 1024 bytes")
 	}
