@@ -217,6 +217,19 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	return a, nil
 }
 
+// TenantCodes lists every tenant's code (the queues a city-level worker serves).
+func (a *App) TenantCodes(ctx context.Context) ([]string, error) {
+	all, err := a.Tenants.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(all))
+	for _, t := range all {
+		out = append(out, t.Code)
+	}
+	return out, nil
+}
+
 // Close stops background helpers (the policy watcher).
 func (a *App) Close() {
 	for i := len(a.closers) - 1; i >= 0; i-- {

@@ -125,6 +125,7 @@ type Jobs struct {
 	Concurrency          int           `koanf:"concurrency"`
 	QueueWeights         string        `koanf:"queue_weights"`
 	PerTenantQueues      bool          `koanf:"per_tenant_queues"`
+	TenantRefresh        time.Duration `koanf:"tenant_refresh_interval"`
 	SessionPruneInterval time.Duration `koanf:"session_prune_interval"`
 	Retention            time.Duration `koanf:"retention"`
 }
@@ -449,6 +450,7 @@ func (c *Config) Validate() error {
 	}
 	positive("jobs.session_prune_interval", c.Jobs.SessionPruneInterval)
 	positive("jobs.retention", c.Jobs.Retention)
+	positive("jobs.tenant_refresh_interval", c.Jobs.TenantRefresh)
 	positive("auth.session_ttl", c.Auth.SessionTTL)
 	positive("auth.token_ttl", c.Auth.TokenTTL)
 	positive("auth.failure_window", c.Auth.FailureWindow)
