@@ -187,11 +187,12 @@ func run(ctx context.Context, cfg *config.Config, roles []role) error {
 				}
 			}()
 		case roleWorker:
-			w := queue.NewServer(p.redis, queue.WorkerConfig{
+			codes, list := servedTenants(p, app)
+			w := queue.NewWorker(p.redis, queue.WorkerConfig{
 				Concurrency: cfg.Jobs.Concurrency, Weights: cfg.Jobs.Weights(), PerTenant: cfg.Jobs.PerTenantQueues,
-				TenantCodes: servedTenants(ctx, p, app), ShutdownTimeout: cfg.HTTP.ShutdownTimeout,
-			}, p.log)
-			if err := w.Start(p.registry.Mux(p.log, p.metrics)); err != nil {
+				TenantCodes: codes, ShutdownTimeout: cfg.HTTP.ShutdownTimeout,
+			}, p.log, list, cfg.Jobs.TenantRefresh)
+			if err := w.Start(ctx, p.registry.Mux(p.log, p.metrics)); err != nil {
 				return fmt.Errorf("worker: %w", err)
 			}
 			p.onClose(func(context.Context) error { w.Shutdown(); return nil })

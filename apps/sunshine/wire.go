@@ -44,22 +44,14 @@ func wire(ctx context.Context, p *platform) (*assembly.App, error) {
 	return app, nil
 }
 
-// servedTenants are the tenant codes whose per-tenant queues this worker serves: the
-// configured ones, or at city level every tenant.
-func servedTenants(ctx context.Context, p *platform, app *assembly.App) []string {
+// servedTenants are the tenants whose per-tenant queues this worker serves: the
+// configured ones (fixed), or at city level every tenant — listed again as counties
+// are provisioned (list).
+func servedTenants(p *platform, app *assembly.App) (fixed []string, list func(context.Context) ([]string, error)) {
 	if codes := p.cfg.Deployment.TenantCodes(); len(codes) > 0 {
-		return codes
+		return codes, nil
 	}
-	all, err := app.Tenants.All(ctx)
-	if err != nil {
-		p.log.Warn("cannot list tenants for the worker's queues", "error", err)
-		return nil
-	}
-	out := make([]string, 0, len(all))
-	for _, t := range all {
-		out = append(out, t.Code)
-	}
-	return out
+	return nil, app.TenantCodes
 }
 
 // banner ends dev mode's start-up log with what a newcomer needs: where to click and

@@ -165,6 +165,17 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	notifier := supervision.NewNotifier(p.DB, a.Tenants, enforcer, supervision.SMTPConfig{
 		Addr: cfg.Notify.SMTPAddr, From: cfg.Notify.SMTPFrom, Username: cfg.Notify.SMTPUsername, Password: cfg.Notify.SMTPPassword,
 	}, nil, p.Queue)
+	if a.Bus != nil {
+		// Revocations travel on the broker: every replica drops its cached sessions
+		// and closes the live streams of the revoked sessions (issue 12, item 8).
+		bus := a.Bus
+		a.Identity.OnRevoke(func(ctx context.Context, r identity.Revocation) { bus.PublishRevocation(ctx, r) })
+		bus.OnEvent(func(e supervision.Event) {
+			if e.Type == supervision.EventSessionRevoked {
+				a.Identity.InvalidateSessions()
+			}
+		})
+	}
 	a.Supervision = supervision.NewService(p.DB, a.Tenants, cals, p.Queue, enforcer, p.Clock, a.Bus, notifier, p.Log)
 	a.Casework.AddHook(a.Supervision)
 	a.Security = seclog.New(p.DB, p.SessionClock, p.Log, seclog.Config{Retention: cfg.Auth.SecurityLogRetention, MaxRows: cfg.Auth.SecurityLogMaxEvents})
@@ -225,6 +236,19 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 		p.Registry.Handle(supervision.TypeEmail, notifier.HandleEmail)
 	}
 	return a, nil
+}
+
+// TenantCodes lists every tenant's code (the queues a city-level worker serves).
+func (a *App) TenantCodes(ctx context.Context) ([]string, error) {
+	all, err := a.Tenants.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(all))
+	for _, t := range all {
+		out = append(out, t.Code)
+	}
+	return out, nil
 }
 
 // Close stops background helpers (the policy watcher).

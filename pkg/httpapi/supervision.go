@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -257,6 +259,14 @@ func (s *Server) overview(c *fiber.Ctx) error {
 // stream is the live feed (server-sent events) of new and changed cards within the
 // caller's read scope. The connection's write deadline is renewed at every write, so
 // the HTTP write timeout does not cut a healthy stream.
+//
+// The stream lives no longer than the session that opened it (issue 12, item 8): a
+// revocation of that session (logout, the user disabled, a password changed or reset)
+// arrives on the bus and ends the stream at once, on whichever replica it is open;
+// and at every ping (http.stream_ping) the session is re-checked in the database, so
+// an expired session, a disabled user or a suspended tenant ends it too. The stream
+// ends with an "event: session.revoked" line; an outage during a re-check does not
+// end it.
 func (s *Server) stream(c *fiber.Ctx) error {
 	if s.Bus == nil {
 		return apperr.New(apperr.KindUnavailable, "unavailable", apperr.Params{"dependency": "redis"})
@@ -265,9 +275,16 @@ func (s *Server) stream(c *fiber.Ctx) error {
 	for _, t := range readableTenants(c) {
 		readable[t.ID] = t.Code
 	}
+	p := principalOf(c)
+	// Copied: the handler's context and buffers are gone while the stream runs.
+	user, session, token := p.User.ID, p.SessionID, strings.Clone(p.Token)
 	events, stop := s.Bus.Subscribe()
 	conn := c.Context().Conn()
 	done := s.done
+	every := 15 * time.Second
+	if s.Config != nil && s.Config.HTTP.StreamPing > 0 {
+		every = s.Config.HTTP.StreamPing
+	}
 	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no")
@@ -282,16 +299,26 @@ func (s *Server) stream(c *fiber.Ctx) error {
 			}
 			return w.Flush() == nil
 		}
+		revoked := func() {
+			write("event: " + supervision.EventSessionRevoked + "\ndata: {}\n\n")
+		}
 		if !write("retry: 3000\n: connected\n\n") {
 			return
 		}
-		ping := time.NewTicker(15 * time.Second)
+		ping := time.NewTicker(every)
 		defer ping.Stop()
 		for {
 			select {
 			case e, ok := <-events:
 				if !ok {
 					return
+				}
+				if e.Type == supervision.EventSessionRevoked {
+					if e.Revoked != nil && e.Revoked.Covers(user, session) {
+						revoked()
+						return
+					}
+					continue
 				}
 				if _, mine := readable[e.TenantID]; !mine {
 					continue
@@ -304,6 +331,13 @@ func (s *Server) stream(c *fiber.Ctx) error {
 					return
 				}
 			case <-ping.C:
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				err := s.Identity.StillValid(ctx, token)
+				cancel()
+				if apperr.IsKind(err, apperr.KindUnauthenticated) || apperr.IsKind(err, apperr.KindForbidden) {
+					revoked()
+					return
+				}
 				if !write(": ping\n\n") {
 					return
 				}

@@ -254,6 +254,9 @@ func (ad *Admin) Update(ctx context.Context, a actor.Actor, id uuid.UUID, in Upd
 		return nil, err
 	}
 	ad.svc.InvalidateSessions()
+	if in.Status == UserDisabled {
+		ad.svc.revoked(ctx, Revocation{UserID: id})
+	}
 	return ad.Get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
 }
 
@@ -368,6 +371,7 @@ func (ad *Admin) ResetPassword(ctx context.Context, a actor.Actor, id uuid.UUID)
 		return "", err
 	}
 	ad.svc.InvalidateSessions()
+	ad.svc.revoked(ctx, Revocation{UserID: id})
 	return pw, nil
 }
 

@@ -55,6 +55,8 @@ type Service struct {
 	clock   clock.Clock
 	cfg     Config
 	cache   *sessionCache
+	// revokeListeners hear of committed revocations (revocation.go).
+	revokeListeners revocationListeners
 }
 
 // NewService builds the identity service.
@@ -381,6 +383,9 @@ func (s *Service) Logout(ctx context.Context, p *Principal, a actor.Actor) error
 		return audit.Record(tx, a, now, audit.Event{Action: "auth.logout", ObjectType: "session", ObjectID: p.SessionID.String()})
 	})
 	s.cache.drop(string(hashToken(p.Token)))
+	if err == nil {
+		s.revoked(ctx, Revocation{UserID: p.User.ID, SessionID: p.SessionID})
+	}
 	return err
 }
 
@@ -443,6 +448,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, a actor.Acto
 		return failure
 	}
 	s.cache.clear()
+	s.revoked(ctx, Revocation{UserID: p.User.ID, ExceptSessionID: p.SessionID})
 	return nil
 }
 

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
+
+	"sunshine/pkg/identity"
 )
 
 // Event is what the live dashboards receive.
@@ -16,7 +18,14 @@ type Event struct {
 	TenantID   uuid.UUID `json:"-"`
 	TenantCode string    `json:"tenant_code"`
 	Card       CardRow   `json:"card"`
+	// Revoked is set on EventSessionRevoked (never sent to a dashboard).
+	Revoked *identity.Revocation `json:"revoked,omitempty"`
 }
+
+// EventSessionRevoked travels on the bus when sessions are revoked (logout, a user
+// disabled, a password changed or reset): every replica drops its cached sessions and
+// closes the live streams of those sessions.
+const EventSessionRevoked = "session.revoked"
 
 // busChannel is the Redis pub/sub channel every replica publishes to and listens on:
 // a card created by any worker reaches every API replica's streams.
@@ -28,10 +37,11 @@ type Bus struct {
 	rdb redis.UniversalClient
 	log *slog.Logger
 
-	mu   sync.Mutex
-	subs map[chan Event]struct{}
-	once sync.Once
-	stop context.CancelFunc
+	mu    sync.Mutex
+	subs  map[chan Event]struct{}
+	hooks []func(Event)
+	once  sync.Once
+	stop  context.CancelFunc
 }
 
 // NewBus builds a bus over a Redis client.
@@ -55,6 +65,20 @@ func (b *Bus) Publish(ctx context.Context, e Event) {
 	if err := b.rdb.Publish(ctx, busChannel, payload).Err(); err != nil {
 		b.log.Warn("supervision bus: publish failed", "error", err)
 	}
+}
+
+// PublishRevocation tells every replica that sessions were revoked.
+func (b *Bus) PublishRevocation(ctx context.Context, r identity.Revocation) {
+	b.Publish(ctx, Event{Type: EventSessionRevoked, Revoked: &r})
+}
+
+// OnEvent registers f to hear every event this process receives from the bus (in
+// the listener's goroutine: f must be quick), and starts listening.
+func (b *Bus) OnEvent(f func(Event)) {
+	b.mu.Lock()
+	b.hooks = append(b.hooks, f)
+	b.mu.Unlock()
+	b.once.Do(b.listen)
 }
 
 // Subscribe returns a channel of events and a function to stop. The first subscriber
@@ -103,6 +127,9 @@ func (b *Bus) listen() {
 			e := raw.Event
 			e.TenantID = raw.TenantID
 			b.mu.Lock()
+			for _, f := range b.hooks {
+				f(e)
+			}
 			for ch := range b.subs {
 				select {
 				case ch <- e:

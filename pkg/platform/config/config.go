@@ -74,6 +74,7 @@ type HTTP struct {
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
 	TrustedProxies  string        `koanf:"trusted_proxies"`
 	SecureCookies   string        `koanf:"secure_cookies"`
+	StreamPing      time.Duration `koanf:"stream_ping"`
 }
 
 // Metrics configures the Prometheus endpoint.
@@ -124,6 +125,7 @@ type Jobs struct {
 	Concurrency          int           `koanf:"concurrency"`
 	QueueWeights         string        `koanf:"queue_weights"`
 	PerTenantQueues      bool          `koanf:"per_tenant_queues"`
+	TenantRefresh        time.Duration `koanf:"tenant_refresh_interval"`
 	SessionPruneInterval time.Duration `koanf:"session_prune_interval"`
 	Retention            time.Duration `koanf:"retention"`
 }
@@ -381,6 +383,7 @@ func (c *Config) Validate() error {
 	positive("http.write_timeout", c.HTTP.WriteTimeout)
 	positive("http.idle_timeout", c.HTTP.IdleTimeout)
 	positive("http.shutdown_timeout", c.HTTP.ShutdownTimeout)
+	positive("http.stream_ping", c.HTTP.StreamPing)
 	if c.HTTP.BodyLimit < 1024 {
 		bad("http.body_limit", "must be at least 1024 bytes")
 	}
@@ -457,6 +460,7 @@ func (c *Config) Validate() error {
 	}
 	positive("jobs.session_prune_interval", c.Jobs.SessionPruneInterval)
 	positive("jobs.retention", c.Jobs.Retention)
+	positive("jobs.tenant_refresh_interval", c.Jobs.TenantRefresh)
 	positive("auth.session_ttl", c.Auth.SessionTTL)
 	positive("auth.token_ttl", c.Auth.TokenTTL)
 	positive("auth.failure_window", c.Auth.FailureWindow)
