@@ -228,3 +228,32 @@ func TestSecurityLogIsBounded(t *testing.T) {
 		t.Errorf("past the retention %d remain", n)
 	}
 }
+
+// TestSecurityLogRecordsPublicRefusals: wrong captchas and public rate limits land in
+// the log of the portal's tenant.
+func TestSecurityLogRecordsPublicRefusals(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t, apitest.Options{Env: map[string]string{"SUNSHINE_PUBLIC_READS_PER_ADDRESS": "4/1m"}})
+	pub := env.Anonymous()
+	pub.IP = "198.51.100.7"
+	id, answer := pub.SolveCaptcha()
+	r := pub.Do("POST", "/api/v1/public/410581/cases", map[string]any{"captcha_id": id, "captcha_answer": answer + "1"})
+	if p := r.Problem(t); r.Status != 422 || len(p.Errors) == 0 || p.Errors[0].Code != "captcha.wrong" {
+		t.Fatalf("wrong captcha: %d %s", r.Status, r.Body)
+	}
+	for i := 0; i < 6; i++ {
+		pub.Do("GET", "/api/v1/public/410581/powers", nil)
+	}
+	flushSecurityLog(t, env)
+	var ev securityEvents
+	env.Login("410500", "auditor").Do("GET", "/api/v1/security-events?tenant=410581", nil).JSON(t, &ev)
+	kinds := map[string]int{}
+	for _, e := range ev.Items {
+		if e.IP == "198.51.100.7" {
+			kinds[e.Kind]++
+		}
+	}
+	if kinds[seclog.CaptchaFailed] != 1 || kinds[seclog.Throttled] == 0 {
+		t.Errorf("public refusals in 410581's log: %v (%+v)", kinds, ev.Items)
+	}
+}

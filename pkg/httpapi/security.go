@@ -103,7 +103,7 @@ func (s *Server) recordSecurityEvent(c *fiber.Ctx, status int) {
 		ev.Username, _ = c.Locals(localLoginUsername).(string)
 		ev.Username = strings.ToLower(strings.TrimSpace(ev.Username))
 	default:
-		named = c.Params("code")
+		named = publicTenantCode(c)
 	}
 	if ev.TenantID == uuid.Nil {
 		if t, err := s.Tenants.ByCode(ctx, strings.TrimSpace(named)); err == nil {
@@ -116,6 +116,20 @@ func (s *Server) recordSecurityEvent(c *fiber.Ctx, status int) {
 		}
 	}
 	s.Security.Record(ev)
+}
+
+// publicTenantCode is the tenant a public portal request names
+// (/api/v1/public/{tenantCode}/…), also when a middleware refused it before routing.
+func publicTenantCode(c *fiber.Ctx) string {
+	rest, ok := strings.CutPrefix(c.Path(), "/api/v1/public/")
+	if !ok {
+		return ""
+	}
+	code, _, _ := strings.Cut(rest, "/")
+	if len(code) != 6 {
+		return ""
+	}
+	return code
 }
 
 // rootTenant is the top of the tenant tree (the city; with several, the first by
