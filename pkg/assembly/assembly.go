@@ -149,7 +149,8 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 		return nil, fmt.Errorf("calendar: %w", err)
 	}
 	cals := casework.NewCalendars(p.DB, a.Tenants, national)
-	a.Casework = casework.NewService(p.DB, a.Tenants, cals, enforcer, p.Clock)
+	a.Casework = casework.NewService(p.DB, a.Tenants, cals, enforcer, p.Clock, casework.Config{
+		CommitWorkers: cfg.Database.CommitterWorkers, CommitGroup: cfg.Database.CommitterGroup})
 	a.closers = append(a.closers, a.Casework.Close)
 	if p.Redis != nil {
 		a.Bus = supervision.NewBus(broker.Client(p.Redis), p.Log)

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"sunshine/pkg/actor"
@@ -56,19 +55,8 @@ func Record(tx *gorm.DB, a actor.Actor, now time.Time, e Event) error {
 	return tx.Exec(appendSQL, args...).Error
 }
 
-// Queue adds the append of e to a pipeline (db.Batch), for hot paths that write in
-// one round trip.
-func Queue(b *pgx.Batch, a actor.Actor, now time.Time, e Event) error {
-	sql, args, err := Statement(a, now, e)
-	if err != nil {
-		return err
-	}
-	b.Queue(sql, args...)
-	return nil
-}
-
-// Statement returns the append of e as a SELECT with $n placeholders, for callers that
-// compose it into a larger statement.
+// Statement returns the append of e as a SELECT with $n placeholders, for the hot
+// paths that compose it into a pipeline's statement (pkg/platform/db/pipeline).
 func Statement(a actor.Actor, now time.Time, e Event) (string, []any, error) {
 	args, err := appendArgs(a, now, e)
 	return appendSQLPositional, args, err

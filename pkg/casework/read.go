@@ -96,7 +96,7 @@ func (s *Service) Get(ctx context.Context, scope db.Scope, id uuid.UUID) (*Detai
 		(SELECT coalesce(json_agg(f ORDER BY f.created_at), '[]') FROM case_fees f WHERE f.tenant_id = c.tenant_id AND f.case_id = c.id) AS fees_json,
 		(SELECT coalesce(json_agg(e ORDER BY e.at, e.id), '[]') FROM case_events e WHERE e.tenant_id = c.tenant_id AND e.case_id = c.id) AS events_json
 		FROM cases c WHERE c.id = $1`, id)
-	// Concurrent page views share a round trip (db.Committer.Query); the worker only
+	// Concurrent page views share a round trip (pipeline.Committer.Query); the worker only
 	// scans, the JSON is decoded here.
 	var cs []*caseWithChildren
 	err := s.pageReads.Query(ctx, scope, b, func(br pgx.BatchResults) error {

@@ -23,6 +23,7 @@ import (
 	"sunshine/pkg/idcheck"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/platform/db/pipeline"
 	"sunshine/pkg/platform/logging"
 	"sunshine/pkg/tenant"
 )
@@ -42,34 +43,49 @@ type Service struct {
 	enforcer  *authz.Enforcer
 	clock     clock.Clock
 	hooks     []Hook
-	// intakes commits concurrent intakes together (see db.Committer): at a busy
+	// intakes commits concurrent intakes together (see pipeline.Committer): at a busy
 	// service centre most of an intake's database cost is its transaction's, not its
 	// rows'.
-	intakes *db.Committer
+	intakes *pipeline.Committer
 	// intakeReads groups the checks before concurrent intakes into one round trip.
-	intakeReads *db.Committer
+	intakeReads *pipeline.Committer
 	// pageReads groups concurrent case page reads into one round trip.
-	pageReads *db.Committer
+	pageReads *pipeline.Committer
+	inserts   *pipeline.Inserter
 
 	cacheMu  *sync.Mutex
 	versions map[uuid.UUID]*catalogue.Version
 	depts    map[uuid.UUID]deptCodes
 }
 
-// NewService builds the casework service.
-func NewService(d *db.DB, tenants *tenant.Registry, cals *Calendars, enforcer *authz.Enforcer, c clock.Clock) *Service {
-	return &Service{db: d, tenants: tenants, calendars: cals, enforcer: enforcer, clock: c,
-		intakes: d.NewCommitter(intakeCommitters, intakeGroup), intakeReads: d.NewCommitter(intakeCommitters, intakeGroup),
-		pageReads: d.NewCommitter(intakeCommitters, intakeGroup),
-		cacheMu:   &sync.Mutex{}, versions: map[uuid.UUID]*catalogue.Version{}, depts: map[uuid.UUID]deptCodes{}}
+// Config sizes the service's committers (intake writes, intake checks, case pages):
+// workers each (a pool connection while sending) and the most requests one pipeline
+// carries. Zero values take the defaults (config database.committer_workers and
+// database.committer_group).
+type Config struct {
+	CommitWorkers int
+	CommitGroup   int
 }
 
-// The committers (intake writes, intake checks, case pages): workers each (a pool
-// connection while sending) and the most requests one pipeline carries.
+// The default committer sizes.
 const (
-	intakeCommitters = 2
-	intakeGroup      = 32
+	DefaultCommitWorkers = 2
+	DefaultCommitGroup   = 32
 )
+
+// NewService builds the casework service.
+func NewService(d *db.DB, tenants *tenant.Registry, cals *Calendars, enforcer *authz.Enforcer, c clock.Clock, cfg Config) *Service {
+	if cfg.CommitWorkers <= 0 {
+		cfg.CommitWorkers = DefaultCommitWorkers
+	}
+	if cfg.CommitGroup <= 0 {
+		cfg.CommitGroup = DefaultCommitGroup
+	}
+	pc := pipeline.Config{Workers: cfg.CommitWorkers, MaxGroup: cfg.CommitGroup}
+	return &Service{db: d, tenants: tenants, calendars: cals, enforcer: enforcer, clock: c,
+		intakes: pipeline.New(d, pc), intakeReads: pipeline.New(d, pc), pageReads: pipeline.New(d, pc), inserts: pipeline.NewInserter(d),
+		cacheMu: &sync.Mutex{}, versions: map[uuid.UUID]*catalogue.Version{}, depts: map[uuid.UUID]deptCodes{}}
+}
 
 // Close stops the committers (after the requests already handed over).
 func (s *Service) Close() {
@@ -80,7 +96,7 @@ func (s *Service) Close() {
 
 // IntakeCommits reports how intakes were committed (groups, intakes, groups retried
 // one by one).
-func (s *Service) IntakeCommits() db.CommitStats { return s.intakes.Stats() }
+func (s *Service) IntakeCommits() pipeline.CommitStats { return s.intakes.Stats() }
 
 // AddHook registers a listener for clock changes.
 func (s *Service) AddHook(h Hook) { s.hooks = append(s.hooks, h) }
@@ -334,7 +350,7 @@ func (s *Service) Intake(ctx context.Context, a actor.Actor, t *tenant.Tenant, i
 		values = append(values, &fees)
 	}
 	wb := &pgx.Batch{}
-	if err := s.db.QueueInsertsThen(wb, auditSQL, auditArgs, values...); err != nil {
+	if err := s.inserts.QueueInsertsThen(wb, auditSQL, auditArgs, values...); err != nil {
 		return nil, err
 	}
 	if err := s.intakes.Exec(ctx, scope, wb); err != nil {
