@@ -21,6 +21,20 @@ type Caller struct {
 	// ReadTenants are the tenants the caller may read through this call (the route's
 	// permission, per tenant); the database's row-level security enforces it.
 	ReadTenants []uuid.UUID
+	// Permits reports whether the caller holds a permission in their own tenant (the
+	// transport sets it from the authorization model). Services ask it through Can to
+	// compute a detail's allowed_actions; the route itself has already checked the
+	// permission it requires.
+	Permits func(perm string) bool
+}
+
+// Can reports whether the caller holds perm in their own tenant. Without Permits, the
+// system actor may do everything and anyone else nothing.
+func (c Caller) Can(perm string) bool {
+	if c.Permits == nil {
+		return c.Kind == KindSystem
+	}
+	return c.Permits(perm)
 }
 
 // NewCaller is the caller confined to the actor's own tenant.

@@ -52,3 +52,17 @@ func TestCallerOfWithoutCaller(t *testing.T) {
 		t.Fatalf("NewCaller reads %v, want its own tenant", c.ReadTenants)
 	}
 }
+
+func TestCallerCan(t *testing.T) {
+	user := actor.Caller{Actor: actor.Actor{Kind: actor.KindUser}}
+	if user.Can("power:draft") {
+		t.Fatal("a user caller without Permits may do nothing")
+	}
+	user.Permits = func(p string) bool { return p == "power:draft" }
+	if !user.Can("power:draft") || user.Can("power:review") {
+		t.Fatal("Can must ask Permits")
+	}
+	if !actor.NewCaller(actor.System(uuid.New(), "x")).Can("power:review") {
+		t.Fatal("the system caller may do everything")
+	}
+}

@@ -94,7 +94,9 @@ func (s *Server) authenticate(method, path, perm string) fiber.Handler {
 			}
 			scope.Read = tenant.IDs(readable)
 		}
-		caller := actor.Caller{Actor: a, ReadTenants: scope.Read}
+		caller := actor.Caller{Actor: a, ReadTenants: scope.Read, Permits: func(perm string) bool {
+			return s.Enforcer.Allowed(p.User.ID, p.Tenant.Path, perm)
+		}}
 		ctx = actor.WithCaller(ctx, caller)
 		ctx = logging.With(ctx, logging.From(ctx).With("tenant", p.Tenant.Code, "user", p.User.Username))
 		c.SetUserContext(ctx)
