@@ -820,10 +820,10 @@ func (s *Service) Import(ctx context.Context, a actor.Actor, r io.Reader) (*Impo
 				continue
 			}
 			switch {
-			case allowed(actionEdit, latest.Status):
+			case machine.Can(actionEdit, latest.Status):
 				line.Action = "updated"
 				rep.Updated++
-			case allowed(actionRevise, latest.Status):
+			case machine.Can(actionRevise, latest.Status):
 				v, err := s.revise(o, p, latest, it.ChangeNote)
 				if err != nil {
 					fieldErr(it, err)

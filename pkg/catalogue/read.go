@@ -61,6 +61,9 @@ type Detail struct {
 	Versions        []VersionSummary `json:"versions"`
 	Filing          *FilingView      `json:"filing"`
 	UpdatedAt       time.Time        `json:"updated_at"`
+	// AllowedActions are the workflow actions the caller may take now (the console
+	// shows exactly these).
+	AllowedActions []string `json:"allowed_actions"`
 }
 
 func (s *Service) detail(ctx context.Context, tx *gorm.DB, p *Power) (*Detail, error) {
@@ -110,6 +113,7 @@ func (s *Service) detail(ctx context.Context, tx *gorm.DB, p *Power) (*Detail, e
 		fv := s.filingView(ctx, f, d.Department, s.clock.Now())
 		d.Filing = &fv
 	}
+	d.AllowedActions = s.allowedActions(ctx, p, t)
 	return d, nil
 }
 

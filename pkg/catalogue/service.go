@@ -34,18 +34,6 @@ const (
 	actionRevise              = "revise"
 )
 
-// from lists the statuses each workflow action may start from. Everything else is an
-// illegal transition (409 naming the current status).
-var from = map[string][]string{
-	actionEdit:    {StatusDraft, StatusReturned},
-	actionSubmit:  {StatusDraft, StatusReturned},
-	actionApprove: {StatusSubmitted},
-	actionReturn:  {StatusSubmitted},
-	actionPublish: {StatusApproved},
-	actionFile:    {StatusPublished},
-	actionRevise:  {StatusFiled},
-}
-
 // Service is the catalogue: items, versions, the filing workflow, the portal's view
 // and the spreadsheet exchange.
 type Service struct {
@@ -149,26 +137,6 @@ func checkDepartment(a actor.Actor, dept uuid.UUID) error {
 		return apperr.Forbidden("catalogue.not_your_department")
 	}
 	return nil
-}
-
-func illegal(action, status string) error {
-	return apperr.Conflict("catalogue.illegal_transition", apperr.Params{
-		"action": action, "action_zh": actionLabels[action], "status": status, "status_zh": StatusLabels[status],
-		"extra": map[string]any{"status": status, "action": action},
-	})
-}
-
-func allowed(action, status string) bool { return contains(from[action], status) }
-
-// StatusLabels are the Chinese names of the statuses (messages and spreadsheets).
-var StatusLabels = map[string]string{
-	StatusDraft: "草稿", StatusSubmitted: "待审核", StatusReturned: "已退回", StatusApproved: "审核通过",
-	StatusPublished: "已公布待备案", StatusFiled: "已备案", StatusSuperseded: "已被替代",
-}
-
-var actionLabels = map[string]string{
-	actionEdit: "修改", actionSubmit: "提交审核", actionApprove: "审核通过", actionReturn: "退回",
-	actionPublish: "公布", actionFile: "备案", actionRevise: "修订",
 }
 
 // locked loads a power for update together with its latest version.
@@ -290,8 +258,8 @@ func (s *Service) update(ctx context.Context, o op, id uuid.UUID, in Content) (*
 	if err := checkDepartment(o.a, p.DepartmentID); err != nil {
 		return nil, nil, err
 	}
-	if !allowed(actionEdit, v.Status) {
-		return nil, nil, illegal(actionEdit, v.Status)
+	if err := machine.Check(actionEdit, v.Status); err != nil {
+		return nil, nil, err
 	}
 	in.Normalize()
 	var fixed apperr.Fields
@@ -335,8 +303,8 @@ func (s *Service) submit(ctx context.Context, o op, p *Power, v *Version) error 
 	if err := checkDepartment(o.a, p.DepartmentID); err != nil {
 		return err
 	}
-	if !allowed(actionSubmit, v.Status) {
-		return illegal(actionSubmit, v.Status)
+	if err := machine.Check(actionSubmit, v.Status); err != nil {
+		return err
 	}
 	// Departments or categories may have changed since the draft was saved.
 	r, err := s.rules(ctx, o.tx, o.t)
@@ -382,8 +350,8 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id uuid.UUID, d Dec
 }
 
 func (s *Service) review(o op, p *Power, v *Version, d Decision) error {
-	if !allowed(d.Decision, v.Status) {
-		return illegal(d.Decision, v.Status)
+	if err := machine.Check(d.Decision, v.Status); err != nil {
+		return err
 	}
 	before := v.Status
 	v.Status = StatusApproved
@@ -402,8 +370,8 @@ func (s *Service) Publish(ctx context.Context, a actor.Actor, id uuid.UUID) (*De
 }
 
 func (s *Service) publish(ctx context.Context, o op, p *Power, v *Version) error {
-	if !allowed(actionPublish, v.Status) {
-		return illegal(actionPublish, v.Status)
+	if err := machine.Check(actionPublish, v.Status); err != nil {
+		return err
 	}
 	cal, err := calendar.National()
 	if err != nil {
@@ -491,8 +459,8 @@ func (s *Service) ownerBelow(ctx context.Context, city *tenant.Tenant, id uuid.U
 }
 
 func (s *Service) file(o op, p *Power, v *Version) error {
-	if !allowed(actionFile, v.Status) {
-		return illegal(actionFile, v.Status)
+	if err := machine.Check(actionFile, v.Status); err != nil {
+		return err
 	}
 	var replaced int
 	if p.InForceVersionID != nil {
@@ -546,8 +514,8 @@ func (s *Service) revise(o op, p *Power, latest *Version, note string) (*Version
 	if err := checkDepartment(o.a, p.DepartmentID); err != nil {
 		return nil, err
 	}
-	if !allowed(actionRevise, latest.Status) {
-		return nil, illegal(actionRevise, latest.Status)
+	if err := machine.Check(actionRevise, latest.Status); err != nil {
+		return nil, err
 	}
 	c := latest.Content()
 	c.ChangeNote = strings.TrimSpace(note)
@@ -559,7 +527,7 @@ func (s *Service) revise(o op, p *Power, latest *Version, note string) (*Version
 	v.setContent(c)
 	if err := o.tx.Create(v).Error; err != nil {
 		if db.IsUniqueViolation(err, "") {
-			return nil, illegal(actionRevise, StatusDraft)
+			return nil, machine.Illegal(actionRevise, StatusDraft)
 		}
 		return nil, db.Classify(err)
 	}
@@ -627,7 +595,6 @@ func (s *Service) Readable(ctx context.Context, a actor.Actor, base []*tenant.Te
 }
 
 func init() {
-	apperr.Register("catalogue.illegal_transition", "事项当前状态为「{status_zh}」，不能{action_zh}", "The item is {status}; it cannot {action} now")
 	apperr.Register("catalogue.not_your_department", "只能编辑和提交本部门的事项", "You may draft and submit only your own department's items")
 	apperr.Register("catalogue.file_city_only", "备案由市级法制审核员确认", "Filings are confirmed by the city's legal reviewer")
 	apperr.Register("catalogue.code_exists", "事项编码 {code} 已存在", "Item code {code} already exists")

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -265,6 +266,9 @@ func (s *Server) stream(c *fiber.Ctx) error {
 	for _, t := range readableTenants(c) {
 		readable[t.ID] = t.Code
 	}
+	// Each card carries what this subscriber may do to it (the stream outlives the
+	// request, so its caller is kept without the request's cancellation).
+	ctx := context.WithoutCancel(c.UserContext())
 	events, stop := s.Bus.Subscribe()
 	conn := c.Context().Conn()
 	done := s.done
@@ -299,6 +303,8 @@ func (s *Server) stream(c *fiber.Ctx) error {
 				if e.Card.TenantCode == "" {
 					e.Card.TenantCode = e.TenantCode
 				}
+				e.Card.TenantID = e.TenantID
+				e.Card.AllowedActions = s.Supervision.CardActions(ctx, &e.Card)
 				b, _ := json.Marshal(e)
 				if !write(fmt.Sprintf("event: %s\ndata: %s\n\n", e.Type, b)) {
 					return

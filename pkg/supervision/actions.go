@@ -88,17 +88,6 @@ func required(field, v string) error {
 	return nil
 }
 
-func cardState(c *CardRow, action string) error {
-	return apperr.Conflict("supervision.illegal_transition", apperr.Params{
-		"action": action, "action_zh": cardActionLabels[action], "status": c.Status, "status_zh": cardStatusLabels[c.Status],
-		"extra": map[string]any{"status": c.Status, "action": action},
-	})
-}
-
-var cardStatusLabels = map[string]string{StatusActive: "有效", StatusAppealed: "申诉中", StatusCancelled: "已撤销", StatusResolved: "已办结"}
-
-var cardActionLabels = map[string]string{"appeal": "申诉", "decide the appeal": "裁决申诉", "cancel": "撤销"}
-
 // Appeal is the supervised department's objection to a card, with a reason.
 func (s *Service) Appeal(ctx context.Context, a actor.Actor, read []uuid.UUID, id uuid.UUID, reason string) (*CardRow, error) {
 	if err := required("reason", reason); err != nil {
@@ -112,8 +101,8 @@ func (s *Service) Appeal(ctx context.Context, a actor.Actor, read []uuid.UUID, i
 		return nil, apperr.Forbidden("supervision.not_your_card")
 	}
 	return s.updateCard(ctx, a, t, id, false, "appeal", func(c *CardRow) (map[string]any, error) {
-		if c.Status != StatusActive {
-			return nil, cardState(c, "appeal")
+		if err := cardMachine.Check(ActionAppeal, c.Status); err != nil {
+			return nil, err
 		}
 		return map[string]any{"status": StatusAppealed, "appeal_reason": strings.TrimSpace(reason), "appealed_at": s.clock.Now(), "appealed_by": a.Name()}, nil
 	})
@@ -134,8 +123,8 @@ func (s *Service) DecideAppeal(ctx context.Context, a actor.Actor, read []uuid.U
 		return nil, apperr.Forbidden("supervision.not_supervisor")
 	}
 	return s.updateCard(ctx, a, t, id, true, "decide_appeal", func(c *CardRow) (map[string]any, error) {
-		if c.Status != StatusAppealed {
-			return nil, cardState(c, "decide the appeal")
+		if err := cardMachine.Check(ActionDecideAppeal, c.Status); err != nil {
+			return nil, err
 		}
 		now := s.clock.Now()
 		u := map[string]any{"decision_reason": strings.TrimSpace(reason), "decided_at": now, "decided_by": a.Name()}
@@ -161,8 +150,8 @@ func (s *Service) Cancel(ctx context.Context, a actor.Actor, read []uuid.UUID, i
 		return nil, apperr.Forbidden("supervision.not_supervisor")
 	}
 	return s.updateCard(ctx, a, t, id, true, "cancel", func(c *CardRow) (map[string]any, error) {
-		if c.Status != StatusActive && c.Status != StatusAppealed {
-			return nil, cardState(c, "cancel")
+		if err := cardMachine.Check(ActionCancel, c.Status); err != nil {
+			return nil, err
 		}
 		return map[string]any{"status": StatusCancelled, "cancel_reason": strings.TrimSpace(reason), "cancelled_at": s.clock.Now(), "cancelled_by": a.Name()}, nil
 	})
@@ -292,6 +281,7 @@ func (s *Service) SendNotice(ctx context.Context, a actor.Actor, read []uuid.UUI
 	if err != nil {
 		return nil, err
 	}
+	n.AllowedActions = noticeActions(ctx, n)
 	return n, nil
 }
 
@@ -320,7 +310,7 @@ func (s *Service) ReplyNotice(ctx context.Context, a actor.Actor, id uuid.UUID, 
 		if n.DepartmentID != a.DepartmentID {
 			return apperr.Forbidden("supervision.not_your_notice")
 		}
-		if n.Status == NoticeReplied {
+		if !noticeMachine.Can(ActionReply, n.Status) {
 			return apperr.Conflict("supervision.notice_replied", apperr.Params{"extra": map[string]any{"status": n.Status}})
 		}
 		before := n.Status
@@ -333,7 +323,7 @@ func (s *Service) ReplyNotice(ctx context.Context, a actor.Actor, id uuid.UUID, 
 		}
 		n.Status, n.ReplyText, n.RepliedAt, n.RepliedBy = NoticeReplied, strings.TrimSpace(text), &now, a.Name()
 		named := []Notice{n}
-		if err := nameNotices(tx, named); err != nil {
+		if err := nameNotices(ctx, tx, named); err != nil {
 			return err
 		}
 		n = named[0]
@@ -403,7 +393,6 @@ func (s *Service) escalateNotices(ctx context.Context, tenants []*tenant.Tenant)
 }
 
 func init() {
-	apperr.Register("supervision.illegal_transition", "监察卡当前状态为「{status_zh}」，不能{action_zh}", "The card is {status}; cannot {action}")
 	apperr.Register("supervision.not_your_card", "只有被监察的部门可以申诉", "Only the supervised department may appeal")
 	apperr.Register("supervision.not_supervisor", "只有相应层级的监察员可以执行此操作", "Only a supervisor of the right level may do this")
 	apperr.Register("supervision.case_or_card", "须且只能指定办件或监察卡之一", "Name exactly one of a case or a card")

@@ -105,6 +105,7 @@ func (s *Service) nameCards(ctx context.Context, tx *gorm.DB, cards []CardRow) e
 		if cards[i].DepartmentID != nil {
 			cards[i].DepartmentName = names[*cards[i].DepartmentID]
 		}
+		cards[i].AllowedActions = s.cardActions(ctx, &cards[i])
 	}
 	return nil
 }
@@ -352,7 +353,7 @@ func (s *Service) Notices(ctx context.Context, f NoticeFilter) ([]Notice, error)
 		if err := q.Order("created_at DESC").Limit(500).Find(&out).Error; err != nil {
 			return err
 		}
-		return nameNotices(tx, out)
+		return nameNotices(ctx, tx, out)
 	})
 	if out == nil {
 		out = []Notice{}
@@ -360,8 +361,8 @@ func (s *Service) Notices(ctx context.Context, f NoticeFilter) ([]Notice, error)
 	return out, err
 }
 
-// nameNotices fills the notices' department names.
-func nameNotices(tx *gorm.DB, ns []Notice) error {
+// nameNotices fills the notices' department names and the reader's allowed actions.
+func nameNotices(ctx context.Context, tx *gorm.DB, ns []Notice) error {
 	ids := make([]uuid.UUID, len(ns))
 	for i, n := range ns {
 		ids[i] = n.DepartmentID
@@ -372,6 +373,7 @@ func nameNotices(tx *gorm.DB, ns []Notice) error {
 	}
 	for i := range ns {
 		ns[i].DepartmentName = names[ns[i].DepartmentID]
+		ns[i].AllowedActions = noticeActions(ctx, &ns[i])
 	}
 	return nil
 }
