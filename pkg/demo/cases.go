@@ -21,6 +21,8 @@ import (
 	"sunshine/pkg/idcheck"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/projects"
+	"sunshine/pkg/servicecentre"
 	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
 )
@@ -124,6 +126,8 @@ type staffKey struct{ dept, role string }
 type caseWorld struct {
 	t      *tenant.Tenant
 	svc    *casework.Service
+	centre *servicecentre.Service
+	proj   *projects.Service
 	clock  *clock.Fake
 	rng    *rand.Rand
 	cal    *calendar.Calendar
@@ -202,6 +206,7 @@ func (s *Seeder) prepareCases(ctx context.Context, t *tenant.Tenant, hash string
 	// Staff accounts are created "before" the history starts.
 	w.clock = clock.NewFake(w.days[0].AddDays(-1).Start().Add(9 * time.Hour))
 	w.svc = s.Casework.WithClock(w.clock)
+	w.centre, w.proj = s.ServiceCentre.WithClock(w.clock), s.Projects.WithClock(w.clock)
 	seeder := *s
 	seeder.Clock = w.clock
 	if w.admin, err = s.staffActor(ctx, t, "admin"); err != nil {
@@ -420,7 +425,7 @@ func (w *caseWorld) run(ctx context.Context) error {
 // openWindows opens the comprehensive window (综合窗口) and two department windows,
 // all staffed by the demo clerk.
 func (w *caseWorld) openWindows(ctx context.Context) error {
-	existing, err := w.svc.Windows(ctx, db.TenantScope(w.t.ID, uuid.Nil), []uuid.UUID{w.t.ID}, nil)
+	existing, err := w.centre.Windows(ctx, db.TenantScope(w.t.ID, uuid.Nil), []uuid.UUID{w.t.ID}, nil)
 	if err != nil {
 		return err
 	}
@@ -445,11 +450,11 @@ func (w *caseWorld) openWindows(ctx context.Context) error {
 			w.windows[key] = id
 			continue
 		}
-		win, err := w.svc.CreateWindow(ctx, w.admin, casework.WindowInput{Number: sp.number, Name: sp.name, DepartmentID: w.deptID[sp.dept], Comprehensive: key == ""})
+		win, err := w.centre.CreateWindow(ctx, w.admin, servicecentre.WindowInput{Number: sp.number, Name: sp.name, DepartmentID: w.deptID[sp.dept], Comprehensive: key == ""})
 		if err != nil {
 			return err
 		}
-		if _, err := w.svc.SetWindowStaff(ctx, w.admin, win.ID, []uuid.UUID{w.clerk.UserID}); err != nil {
+		if _, err := w.centre.SetWindowStaff(ctx, w.admin, win.ID, []uuid.UUID{w.clerk.UserID}); err != nil {
 			return err
 		}
 		w.windows[key] = win.ID
@@ -635,7 +640,7 @@ func (w *caseWorld) planProject(ctx context.Context) error {
 	investor, code := projectInvestor()
 	name, wan := "安阳某新能源汽车零部件产业园项目", 350000.0
 	w.clock.Set(w.days[0].Start().Add(8 * time.Hour))
-	p, err := w.svc.CreateProject(ctx, head, casework.ProjectInput{Name: &name, InvestorName: &investor, InvestorCreditCode: &code, InvestmentWan: &wan, LeadDepartmentID: &lead})
+	p, err := w.proj.CreateProject(ctx, head, projects.ProjectInput{Name: &name, InvestorName: &investor, InvestorCreditCode: &code, InvestmentWan: &wan, LeadDepartmentID: &lead})
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"sunshine/pkg/audit"
 	"sunshine/pkg/authz"
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/calendar/tenantcal"
 	"sunshine/pkg/casework"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/db"
@@ -63,7 +64,7 @@ const earlyWait = 2 * time.Second
 type Service struct {
 	db       *db.DB
 	tenants  *tenant.Registry
-	cals     *casework.Calendars
+	cals     *tenantcal.Calendars
 	queue    *queue.Client
 	enforcer *authz.Enforcer
 	clock    clock.Clock
@@ -74,7 +75,7 @@ type Service struct {
 
 // NewService builds the supervision service. q and bus may be nil (then no alarms
 // are armed and nothing is broadcast; the sweep still derives every card).
-func NewService(d *db.DB, tenants *tenant.Registry, cals *casework.Calendars, q *queue.Client, enforcer *authz.Enforcer, c clock.Clock, bus *Bus, n *Notifier, log *slog.Logger) *Service {
+func NewService(d *db.DB, tenants *tenant.Registry, cals *tenantcal.Calendars, q *queue.Client, enforcer *authz.Enforcer, c clock.Clock, bus *Bus, n *Notifier, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
