@@ -17,7 +17,6 @@ import (
 	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
-	"sunshine/pkg/actor"
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/audit"
 	"sunshine/pkg/authz"
@@ -726,7 +725,7 @@ type ImportReport struct {
 // transaction (new codes become drafts, drafts and returned versions are updated,
 // filed items get a revision draft, items under review or awaiting filing cannot
 // change).
-func (s *Service) Import(ctx context.Context, a actor.Actor, r io.Reader) (*ImportReport, error) {
+func (s *Service) Import(ctx context.Context, r io.Reader) (*ImportReport, error) {
 	items, parseErrs, err := parseWorkbook(ctx, r)
 	if err != nil {
 		return nil, err
@@ -735,7 +734,7 @@ func (s *Service) Import(ctx context.Context, a actor.Actor, r io.Reader) (*Impo
 		return nil, e // missing sheets or headers: nothing to check further
 	}
 	rep := &ImportReport{Items: []ImportLine{}}
-	err = s.inOwnTenant(ctx, a, func(o op) error {
+	err = s.inOwnTenant(ctx, func(o op) error {
 		*rep = ImportReport{Items: []ImportLine{}}
 		rules, err := s.rules(ctx, o.tx, o.t)
 		if err != nil {
@@ -856,10 +855,10 @@ func (s *Service) Import(ctx context.Context, a actor.Actor, r io.Reader) (*Impo
 // Export writes the latest version of every item of tenant t matching f (the
 // catalogue as it is being edited; Exercise narrows it to what is in force).
 func (s *Service) Export(ctx context.Context, t *tenant.Tenant, f Filter) ([]byte, error) {
-	f.Tenants = []uuid.UUID{t.ID}
+	f.tenants = []uuid.UUID{t.ID}
 	var items []exportItem
 	var codes codeTable
-	err := s.db.Tx(ctx, db.ReadOnlyScope(f.Tenants), func(tx *gorm.DB) error {
+	err := s.db.Tx(ctx, db.ReadOnlyScope(f.tenants), func(tx *gorm.DB) error {
 		rules, err := s.rules(ctx, tx, t)
 		if err != nil {
 			return err
