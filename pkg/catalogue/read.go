@@ -157,7 +157,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 // Filter selects items for the staff list and the export.
 type Filter struct {
 	// Tenant (a code) narrows the list to one of the tenants the caller may read.
-	Tenant string
+	Tenant  string
 	tenants []uuid.UUID
 	// Status of the latest version.
 	Status string
