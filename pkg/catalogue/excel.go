@@ -21,6 +21,7 @@ import (
 	"sunshine/pkg/audit"
 	"sunshine/pkg/authz"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
 )
 
@@ -865,7 +866,7 @@ func (s *Service) Export(ctx context.Context, t *tenant.Tenant, f Filter) ([]byt
 		}
 		codes = s.codeTable(rules)
 		var ids []uuid.UUID
-		q := f.apply(tx.Table("powers p").Joins("JOIN departments d ON d.id = p.department_id")).Order("d.sort, d.code, p.code")
+		q := f.apply(tx.Table("powers p").Joins("JOIN " + tenancy.DepartmentsView + " d ON d.id = p.department_id")).Order("d.sort, d.code, p.code")
 		if err := q.Pluck("p.latest_version_id", &ids).Error; err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"sunshine/pkg/audit"
 	"sunshine/pkg/calendar"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
 )
 
@@ -124,16 +125,15 @@ func (e errString) Error() string { return string(e) }
 const errNoLatest = errString("catalogue: power without its latest version")
 
 func departmentRef(tx *gorm.DB, id uuid.UUID) (DeptRef, error) {
-	var row struct {
-		ID     uuid.UUID
-		Code   string
-		Name   string
-		Active bool
+	refs, err := tenancy.DepartmentRefs(tx, []uuid.UUID{id})
+	if err != nil {
+		return DeptRef{}, err
 	}
-	if err := tx.Table("departments").Select("id, code, name, active").Where("id = ?", id).Take(&row).Error; err != nil {
-		return DeptRef{}, db.Classify(err)
+	r, ok := refs[id]
+	if !ok {
+		return DeptRef{}, apperr.NotFound("not_found")
 	}
-	return DeptRef{ID: row.ID, Code: row.Code, Name: row.Name, Active: row.Active}, nil
+	return DeptRef{ID: r.ID, Code: r.Code, Name: r.Name, Active: r.Active}, nil
 }
 
 // Get returns an item the caller may read.
@@ -256,7 +256,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Summary, int64, error) 
 	err = s.db.Tx(ctx, db.ReadOnlyScope(f.tenants), func(tx *gorm.DB) error {
 		base := func() *gorm.DB {
 			return f.apply(tx.Table("powers p").
-				Joins("JOIN departments d ON d.id = p.department_id").
+				Joins("JOIN " + tenancy.DepartmentsView + " d ON d.id = p.department_id").
 				Joins("JOIN power_versions v ON v.id = p.latest_version_id").
 				Joins("LEFT JOIN power_versions iv ON iv.id = p.in_force_version_id"))
 		}
@@ -452,18 +452,12 @@ func (s *Service) Filings(ctx context.Context, tenantCode, state string) ([]Fili
 		for _, r := range rows {
 			ids = append(ids, r.DepartmentID)
 		}
-		var ds []struct {
-			ID   uuid.UUID
-			Code string
-			Name string
+		refs, err := tenancy.DepartmentRefs(tx, ids)
+		if err != nil {
+			return err
 		}
-		if len(ids) > 0 {
-			if err := tx.Table("departments").Select("id, code, name").Where("id IN ?", ids).Scan(&ds).Error; err != nil {
-				return err
-			}
-		}
-		for _, d := range ds {
-			depts[d.ID] = DeptRef{ID: d.ID, Code: d.Code, Name: d.Name, Active: true}
+		for id, d := range refs {
+			depts[id] = DeptRef{ID: d.ID, Code: d.Code, Name: d.Name, Active: true}
 		}
 		return nil
 	})

@@ -14,7 +14,9 @@ import (
 	"sunshine/pkg/audit"
 	"sunshine/pkg/authz"
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/casework"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
 )
 
@@ -212,28 +214,33 @@ func (s *Service) SendNotice(ctx context.Context, in NoticeInput) (*Notice, erro
 	var tenantID uuid.UUID
 	var deptName string
 	err = s.db.Tx(ctx, db.ReadOnlyScope(read), func(tx *gorm.DB) error {
-		q := tx.Table("cases").Select("tenant_id")
 		if in.CardID != nil {
-			q = tx.Table("supervision_cards").Select("tenant_id").Where("id = ?", *in.CardID)
+			var ids []uuid.UUID
+			if err := tx.Model(&CardRow{}).Where("id = ?", *in.CardID).Pluck("tenant_id", &ids).Error; err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				return apperr.NotFound("not_found")
+			}
+			tenantID = ids[0]
 		} else {
-			q = q.Where("id = ?", *in.CaseID)
+			id, ok, err := casework.CaseTenant(tx, *in.CaseID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return apperr.NotFound("not_found")
+			}
+			tenantID = id
 		}
-		var ids []uuid.UUID
-		if err := q.Pluck("tenant_id", &ids).Error; err != nil {
+		dept, ok, err := tenancy.DepartmentOf(tx, tenantID, in.DepartmentID)
+		if err != nil {
 			return err
 		}
-		if len(ids) == 0 {
-			return apperr.NotFound("not_found")
-		}
-		tenantID = ids[0]
-		var names []string
-		if err := tx.Table("departments").Where("id = ? AND tenant_id = ?", in.DepartmentID, tenantID).Pluck("name", &names).Error; err != nil {
-			return err
-		}
-		if len(names) == 0 {
+		if !ok {
 			return apperr.Invalid("validation_failed").WithField("department_id", "supervision.department_elsewhere")
 		}
-		deptName = names[0]
+		deptName = dept.Name
 		if in.CardID != nil && in.CaseID == nil {
 			// A notice about a case's card is about that case too.
 			var cases []uuid.UUID

@@ -10,7 +10,9 @@ import (
 	"sunshine/pkg/actor"
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/casework"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
 )
 
@@ -117,7 +119,7 @@ func (s *Service) nameCards(ctx context.Context, tx *gorm.DB, cards []CardRow) e
 			ids = append(ids, *c.DepartmentID)
 		}
 	}
-	names, err := departmentNames(tx, ids)
+	names, err := tenancy.DepartmentNames(tx, ids)
 	if err != nil {
 		return err
 	}
@@ -131,25 +133,6 @@ func (s *Service) nameCards(ctx context.Context, tx *gorm.DB, cards []CardRow) e
 		cards[i].AllowedActions = s.cardActions(ctx, &cards[i])
 	}
 	return nil
-}
-
-// departmentNames reads the names of departments (visible in the transaction's scope).
-func departmentNames(tx *gorm.DB, ids []uuid.UUID) (map[uuid.UUID]string, error) {
-	out := map[uuid.UUID]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var rows []struct {
-		ID   uuid.UUID `gorm:"type:uuid"`
-		Name string
-	}
-	if err := tx.Table("departments").Select("id, name").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		out[r.ID] = r.Name
-	}
-	return out, nil
 }
 
 // Counts are open cards by level.
@@ -274,7 +257,7 @@ func (s *Service) Overview(ctx context.Context, tenantCode string, department uu
 				d.Counts.add(r.Level, r.Status, r.N)
 			}
 		}
-		names, err := departmentNames(tx, deptIDs)
+		names, err := tenancy.DepartmentNames(tx, deptIDs)
 		if err != nil {
 			return err
 		}
@@ -286,18 +269,13 @@ func (s *Service) Overview(ctx context.Context, tenantCode string, department uu
 		for _, id := range deptIDs {
 			out.Departments = append(out.Departments, *depts[id])
 		}
-		var overdue []struct {
-			TenantID uuid.UUID `gorm:"type:uuid"`
-			N        int
-		}
-		if err := deptFilter(tx.Table("cases").Select("tenant_id, count(*) AS n").
-			Where("tenant_id IN ? AND status IN ('in_progress', 'pending_decision') AND NOT paused AND due_at <= ?", ids, now)).
-			Group("tenant_id").Scan(&overdue).Error; err != nil {
+		overdue, err := casework.OverdueCounts(tx, ids, department, now)
+		if err != nil {
 			return err
 		}
-		for _, o := range overdue {
-			if t := byID[o.TenantID]; t != nil {
-				t.OverdueCases = o.N
+		for id, n := range overdue {
+			if t := byID[id]; t != nil {
+				t.OverdueCases = n
 			}
 		}
 		if err := deptFilter(tx.Where("tenant_id IN ? AND status IN ('active', 'appealed')", ids)).Order("created_at, id").Limit(10).Find(&out.Oldest).Error; err != nil {
@@ -400,7 +378,7 @@ func nameNotices(ctx context.Context, tx *gorm.DB, ns []Notice) error {
 	for i, n := range ns {
 		ids[i] = n.DepartmentID
 	}
-	names, err := departmentNames(tx, ids)
+	names, err := tenancy.DepartmentNames(tx, ids)
 	if err != nil {
 		return err
 	}
