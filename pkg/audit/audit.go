@@ -337,6 +337,32 @@ func List(tx *gorm.DB, f Filter) ([]Row, int64, error) {
 	return rows, total, err
 }
 
+// Events lists the events matching f that the caller in ctx may read, newest first,
+// with the total: f.Tenants is narrowed to the caller's readable tenants (all of them
+// when empty), and the transaction reads only those.
+func Events(ctx context.Context, d *db.DB, f Filter) ([]Row, int64, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(f.Tenants) == 0 {
+		f.Tenants = c.ReadTenants
+	} else {
+		f.Tenants = c.Readable(f.Tenants)
+	}
+	if len(f.Tenants) == 0 {
+		return []Row{}, 0, nil
+	}
+	var rows []Row
+	var total int64
+	err = d.Tx(ctx, c.ReadScopeOf(f.Tenants), func(tx *gorm.DB) error {
+		var err error
+		rows, total, err = List(tx, f)
+		return err
+	})
+	return rows, total, err
+}
+
 func init() {
 	apperr.Register("audit.no_tenant", "审计事件缺少所属租户", "An audit event needs a tenant")
 }

@@ -115,18 +115,18 @@ type op struct {
 	t   *tenant.Tenant
 }
 
-func (s *Service) actorTenant(ctx context.Context, a actor.Actor) (*tenant.Tenant, error) {
-	return s.tenants.ByID(ctx, a.TenantID)
-}
-
-// inOwnTenant runs fn in a transaction that writes and reads only the actor's tenant.
-func (s *Service) inOwnTenant(ctx context.Context, a actor.Actor, fn func(o op) error) error {
-	t, err := s.actorTenant(ctx, a)
+// inOwnTenant runs fn in a transaction that writes and reads only the caller's tenant.
+func (s *Service) inOwnTenant(ctx context.Context, fn func(o op) error) error {
+	c, err := actor.CallerOf(ctx)
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, db.TenantScope(t.ID, a.UserID), func(tx *gorm.DB) error {
-		return fn(op{tx: tx, a: a, now: s.clock.Now().UTC(), t: t})
+	t, err := s.tenants.ByID(ctx, c.TenantID)
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, c.WriteScope(), func(tx *gorm.DB) error {
+		return fn(op{tx: tx, a: c.Actor, now: s.clock.Now().UTC(), t: t})
 	})
 }
 
@@ -181,9 +181,9 @@ func saveVersion(tx *gorm.DB, v *Version) error {
 }
 
 // Create drafts a new item (version 1) in the actor's tenant and department.
-func (s *Service) Create(ctx context.Context, a actor.Actor, in Content) (*Detail, error) {
+func (s *Service) Create(ctx context.Context, in Content) (*Detail, error) {
 	var out *Detail
-	err := s.inOwnTenant(ctx, a, func(o op) error {
+	err := s.inOwnTenant(ctx, func(o op) error {
 		p, _, err := s.create(ctx, o, in)
 		if err != nil {
 			return err
@@ -236,9 +236,9 @@ func codeExists(code string) error {
 }
 
 // Update replaces the content of the power's open draft (or returned version).
-func (s *Service) Update(ctx context.Context, a actor.Actor, id uuid.UUID, in Content) (*Detail, error) {
+func (s *Service) Update(ctx context.Context, id uuid.UUID, in Content) (*Detail, error) {
 	var out *Detail
-	err := s.inOwnTenant(ctx, a, func(o op) error {
+	err := s.inOwnTenant(ctx, func(o op) error {
 		p, _, err := s.update(ctx, o, id, in)
 		if err != nil {
 			return err
@@ -295,8 +295,8 @@ func (s *Service) update(ctx context.Context, o op, id uuid.UUID, in Content) (*
 }
 
 // Submit sends the open version to the tenant's legal reviewer.
-func (s *Service) Submit(ctx context.Context, a actor.Actor, id uuid.UUID) (*Detail, error) {
-	return s.transition(ctx, a, id, func(o op, p *Power, v *Version) error { return s.submit(ctx, o, p, v) })
+func (s *Service) Submit(ctx context.Context, id uuid.UUID) (*Detail, error) {
+	return s.transition(ctx, id, func(o op, p *Power, v *Version) error { return s.submit(ctx, o, p, v) })
 }
 
 func (s *Service) submit(ctx context.Context, o op, p *Power, v *Version) error {
@@ -328,7 +328,7 @@ type Decision struct {
 
 // Review approves or returns (with comments) a submitted version. Only the legal
 // reviewers of the item's own tenant review it.
-func (s *Service) Review(ctx context.Context, a actor.Actor, id uuid.UUID, d Decision) (*Detail, error) {
+func (s *Service) Review(ctx context.Context, id uuid.UUID, d Decision) (*Detail, error) {
 	d.Comment = strings.TrimSpace(d.Comment)
 	var v apperr.Fields
 	switch d.Decision {
@@ -346,7 +346,7 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id uuid.UUID, d Dec
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return s.transition(ctx, a, id, func(o op, p *Power, ver *Version) error { return s.review(o, p, ver, d) })
+	return s.transition(ctx, id, func(o op, p *Power, ver *Version) error { return s.review(o, p, ver, d) })
 }
 
 func (s *Service) review(o op, p *Power, v *Version, d Decision) error {
@@ -365,8 +365,8 @@ func (s *Service) review(o op, p *Power, v *Version, d Decision) error {
 // Publish makes an approved version public and puts it in the city's filing queue,
 // due catalogue_filing_working_days (5) working days later. The previous filed
 // version stays in force until this one is filed.
-func (s *Service) Publish(ctx context.Context, a actor.Actor, id uuid.UUID) (*Detail, error) {
-	return s.transition(ctx, a, id, func(o op, p *Power, v *Version) error { return s.publish(ctx, o, p, v) })
+func (s *Service) Publish(ctx context.Context, id uuid.UUID) (*Detail, error) {
+	return s.transition(ctx, id, func(o op, p *Power, v *Version) error { return s.publish(ctx, o, p, v) })
 }
 
 func (s *Service) publish(ctx context.Context, o op, p *Power, v *Version) error {
@@ -406,8 +406,13 @@ func (s *Service) publish(ctx context.Context, o op, p *Power, v *Version) error
 // File confirms the filing of a published version (the city's legal reviewer; for
 // the city's own items too). It comes into force: cases run it from now on, and the
 // version it replaces is superseded.
-func (s *Service) File(ctx context.Context, a actor.Actor, id uuid.UUID) (*Detail, error) {
-	city, err := s.actorTenant(ctx, a)
+func (s *Service) File(ctx context.Context, id uuid.UUID) (*Detail, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := c.Actor
+	city, err := s.tenants.ByID(ctx, a.TenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -494,9 +499,9 @@ func (s *Service) file(o op, p *Power, v *Version) error {
 
 // Revise opens a new draft from the version in force; the in-force version keeps
 // governing cases until the revision is filed.
-func (s *Service) Revise(ctx context.Context, a actor.Actor, id uuid.UUID, note string) (*Detail, error) {
+func (s *Service) Revise(ctx context.Context, id uuid.UUID, note string) (*Detail, error) {
 	var out *Detail
-	err := s.inOwnTenant(ctx, a, func(o op) error {
+	err := s.inOwnTenant(ctx, func(o op) error {
 		p, v, err := locked(o.tx, id)
 		if err != nil {
 			return err
@@ -538,9 +543,9 @@ func (s *Service) revise(o op, p *Power, latest *Version, note string) (*Version
 }
 
 // transition runs one workflow step on a power of the actor's tenant.
-func (s *Service) transition(ctx context.Context, a actor.Actor, id uuid.UUID, step func(o op, p *Power, v *Version) error) (*Detail, error) {
+func (s *Service) transition(ctx context.Context, id uuid.UUID, step func(o op, p *Power, v *Version) error) (*Detail, error) {
 	var out *Detail
-	err := s.inOwnTenant(ctx, a, func(o op) error {
+	err := s.inOwnTenant(ctx, func(o op) error {
 		p, v, err := locked(o.tx, id)
 		if err != nil {
 			return err
@@ -563,35 +568,6 @@ func (s *Service) commit(o op, action string, p *Power, v *Version, before strin
 		return err
 	}
 	return s.record(o, action, p, v, before, data)
-}
-
-// Readable widens the tenants a caller may read the catalogue of: a city-level
-// filer (the city's legal reviewer) reads every tenant below the city, whose
-// published items it must file.
-func (s *Service) Readable(ctx context.Context, a actor.Actor, base []*tenant.Tenant, mayFile bool) ([]*tenant.Tenant, error) {
-	if !mayFile {
-		return base, nil
-	}
-	t, err := s.actorTenant(ctx, a)
-	if err != nil {
-		return nil, err
-	}
-	if t.Level != tenant.LevelCity {
-		return base, nil
-	}
-	sub, err := s.tenants.Subtree(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[uuid.UUID]bool{}
-	var out []*tenant.Tenant
-	for _, x := range append(append([]*tenant.Tenant{}, base...), sub...) {
-		if !seen[x.ID] {
-			seen[x.ID] = true
-			out = append(out, x)
-		}
-	}
-	return out, nil
 }
 
 func init() {

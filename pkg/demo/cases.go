@@ -154,9 +154,10 @@ type caseWorld struct {
 func (s *Seeder) prepareCases(ctx context.Context, t *tenant.Tenant, hash string) (*caseWorld, error) {
 	w := &caseWorld{t: t, byCode: map[string]*demoItem{}, deptID: map[string]uuid.UUID{}, code: map[uuid.UUID]string{},
 		dname: map[string]string{}, staff: map[staffKey]actor.Actor{}, windows: map[string]uuid.UUID{}}
-	var have int64
+	var have bool
 	err := s.DB.Tx(ctx, db.TenantScope(t.ID, uuid.Nil), func(tx *gorm.DB) error {
-		if err := tx.Table("cases").Where("tenant_id = ?", t.ID).Limit(1).Count(&have).Error; err != nil || have > 0 {
+		var err error
+		if have, err = casework.HasCases(tx, t.ID); err != nil || have {
 			return err
 		}
 		depts, err := tenancy.ListDepartments(tx, []uuid.UUID{t.ID})
@@ -166,8 +167,8 @@ func (s *Seeder) prepareCases(ctx context.Context, t *tenant.Tenant, hash string
 		for _, d := range depts {
 			w.deptID[d.Code], w.code[d.ID], w.dname[d.Code] = d.ID, d.Code, d.Name
 		}
-		var ids []uuid.UUID
-		if err := tx.Table("powers").Where("tenant_id = ? AND in_force_version_id IS NOT NULL", t.ID).Order("code").Pluck("id", &ids).Error; err != nil {
+		ids, err := catalogue.ExercisablePowers(tx, t.ID)
+		if err != nil {
 			return err
 		}
 		for _, id := range ids {
@@ -182,7 +183,7 @@ func (s *Seeder) prepareCases(ctx context.Context, t *tenant.Tenant, hash string
 		}
 		return nil
 	})
-	if err != nil || have > 0 || len(w.items) == 0 {
+	if err != nil || have || len(w.items) == 0 {
 		return nil, err
 	}
 	for _, it := range w.items {

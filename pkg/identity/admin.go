@@ -36,8 +36,17 @@ type StaffUser struct {
 	Grants     []authz.Grant `json:"grants"`
 }
 
-// List returns the users of the given tenants (visible in scope) with their grants.
-func (ad *Admin) List(ctx context.Context, scope db.Scope, tenants []*tenant.Tenant, q string) ([]StaffUser, error) {
+// List returns the users of the tenants the caller may read (tenantCode, when set,
+// narrows them to one) with their grants.
+func (ad *Admin) List(ctx context.Context, tenantCode, q string) ([]StaffUser, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tenants, err := ad.svc.tenants.Resolve(ctx, c.ReadTenants, tenantCode)
+	if err != nil {
+		return nil, err
+	}
 	codes := map[uuid.UUID]string{}
 	ids := make([]uuid.UUID, 0, len(tenants))
 	for _, t := range tenants {
@@ -45,7 +54,7 @@ func (ad *Admin) List(ctx context.Context, scope db.Scope, tenants []*tenant.Ten
 		ids = append(ids, t.ID)
 	}
 	var users []User
-	err := ad.svc.db.Tx(ctx, scope, func(tx *gorm.DB) error {
+	err = ad.svc.db.Tx(ctx, c.Scope(), func(tx *gorm.DB) error {
 		qq := tx.Where("tenant_id IN ?", ids).Order("tenant_id, username")
 		if q = strings.TrimSpace(q); q != "" {
 			like := "%" + strings.ReplaceAll(strings.ReplaceAll(q, "%", `\%`), "_", `\_`) + "%"
@@ -63,8 +72,16 @@ func (ad *Admin) List(ctx context.Context, scope db.Scope, tenants []*tenant.Ten
 	return out, nil
 }
 
-// Get returns one user of the scope with its grants.
-func (ad *Admin) Get(ctx context.Context, scope db.Scope, id uuid.UUID) (*StaffUser, error) {
+// Get returns one user the caller may read, with its grants.
+func (ad *Admin) Get(ctx context.Context, id uuid.UUID) (*StaffUser, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ad.get(ctx, c.Scope(), id)
+}
+
+func (ad *Admin) get(ctx context.Context, scope db.Scope, id uuid.UUID) (*StaffUser, error) {
 	var u *User
 	err := ad.svc.db.Tx(ctx, scope, func(tx *gorm.DB) error {
 		var err error
@@ -113,9 +130,14 @@ type CreateInput struct {
 	Roles []GrantInput `json:"roles"`
 }
 
-// Create adds a user to the actor's tenant with a one-time password (returned once)
+// Create adds a user to the caller's tenant with a one-time password (returned once)
 // and the requested grants.
-func (ad *Admin) Create(ctx context.Context, a actor.Actor, in CreateInput) (*StaffUser, string, error) {
+func (ad *Admin) Create(ctx context.Context, in CreateInput) (*StaffUser, string, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	a := c.Actor
 	in.Normalize()
 	if err := in.Validate(); err != nil {
 		return nil, "", err
@@ -135,7 +157,7 @@ func (ad *Admin) Create(ctx context.Context, a actor.Actor, in CreateInput) (*St
 		return nil, "", err
 	}
 	var u *User
-	err = ad.svc.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
+	err = ad.svc.db.Tx(ctx, c.WriteScope(), func(tx *gorm.DB) error {
 		var err error
 		if u, err = CreateUser(tx, a.TenantID, in.NewUserInput, hash, true); err != nil {
 			return err
@@ -168,8 +190,13 @@ type UpdateInput struct {
 	Status       string     `json:"status"`
 }
 
-// Update changes a user of the actor's tenant. Disabling revokes the user's sessions.
-func (ad *Admin) Update(ctx context.Context, a actor.Actor, id uuid.UUID, in UpdateInput) (*StaffUser, error) {
+// Update changes a user of the caller's tenant. Disabling revokes the user's sessions.
+func (ad *Admin) Update(ctx context.Context, id uuid.UUID, in UpdateInput) (*StaffUser, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := c.Actor
 	check := NewUserInput{Username: "placeholder", DisplayName: in.DisplayName, Phone: in.Phone, Email: in.Email}
 	check.Normalize()
 	if err := check.Validate(); err != nil {
@@ -182,7 +209,7 @@ func (ad *Admin) Update(ctx context.Context, a actor.Actor, id uuid.UUID, in Upd
 		return nil, apperr.Conflict("identity.cannot_disable_self")
 	}
 	now := ad.svc.clock.Now()
-	err := ad.svc.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
+	err = ad.svc.db.Tx(ctx, c.WriteScope(), func(tx *gorm.DB) error {
 		var u User
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND tenant_id = ?", id, a.TenantID).First(&u).Error; err != nil {
 			return db.Classify(err)
@@ -206,11 +233,16 @@ func (ad *Admin) Update(ctx context.Context, a actor.Actor, id uuid.UUID, in Upd
 		return nil, err
 	}
 	ad.svc.InvalidateSessions()
-	return ad.Get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
+	return ad.get(ctx, c.WriteScope(), id)
 }
 
-// Grant gives a user of the actor's tenant a role.
-func (ad *Admin) Grant(ctx context.Context, a actor.Actor, id uuid.UUID, g GrantInput) (*StaffUser, error) {
+// Grant gives a user of the caller's tenant a role.
+func (ad *Admin) Grant(ctx context.Context, id uuid.UUID, g GrantInput) (*StaffUser, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := c.Actor
 	t, err := ad.svc.tenants.ByID(ctx, a.TenantID)
 	if err != nil {
 		return nil, err
@@ -218,7 +250,7 @@ func (ad *Admin) Grant(ctx context.Context, a actor.Actor, id uuid.UUID, g Grant
 	if err := ad.checkGrant(a, t, g, "role"); err != nil {
 		return nil, err
 	}
-	err = ad.svc.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
+	err = ad.svc.db.Tx(ctx, c.WriteScope(), func(tx *gorm.DB) error {
 		if _, err := userOfTenant(tx, id, a.TenantID); err != nil {
 			return err
 		}
@@ -234,13 +266,18 @@ func (ad *Admin) Grant(ctx context.Context, a actor.Actor, id uuid.UUID, g Grant
 	if err := ad.enforcer.Reload(); err != nil {
 		return nil, err
 	}
-	return ad.Get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
+	return ad.get(ctx, c.WriteScope(), id)
 }
 
-// Revoke removes a role from a user of the actor's tenant (both its tenant and
+// Revoke removes a role from a user of the caller's tenant (both its tenant and
 // subtree grants). A tenant admin cannot remove its own tenant_admin role, so that a
 // tenant never locks itself out.
-func (ad *Admin) Revoke(ctx context.Context, a actor.Actor, id uuid.UUID, role string) (*StaffUser, error) {
+func (ad *Admin) Revoke(ctx context.Context, id uuid.UUID, role string) (*StaffUser, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := c.Actor
 	info, ok := authz.Role(role)
 	if !ok {
 		return nil, apperr.NotFound("not_found")
@@ -255,7 +292,7 @@ func (ad *Admin) Revoke(ctx context.Context, a actor.Actor, id uuid.UUID, role s
 	if err != nil {
 		return nil, err
 	}
-	err = ad.svc.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
+	err = ad.svc.db.Tx(ctx, c.WriteScope(), func(tx *gorm.DB) error {
 		if _, err := userOfTenant(tx, id, a.TenantID); err != nil {
 			return err
 		}
@@ -279,7 +316,7 @@ func (ad *Admin) Revoke(ctx context.Context, a actor.Actor, id uuid.UUID, role s
 	if err := ad.enforcer.Reload(); err != nil {
 		return nil, err
 	}
-	return ad.Get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
+	return ad.get(ctx, c.WriteScope(), id)
 }
 
 func userOfTenant(tx *gorm.DB, id, tenantID uuid.UUID) (*User, error) {

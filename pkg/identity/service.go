@@ -381,9 +381,14 @@ func (s *Service) checkPrincipal(ctx context.Context, p *Principal) (*Principal,
 
 // Logout revokes the principal's session at once (on this replica immediately; on
 // others within the session cache's few seconds).
-func (s *Service) Logout(ctx context.Context, p *Principal, a actor.Actor) error {
+func (s *Service) Logout(ctx context.Context, p *Principal) error {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return err
+	}
+	a := c.Actor
 	now := s.clock.Now()
-	err := s.db.Tx(ctx, db.TenantScope(p.Tenant.ID, p.User.ID), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, db.TenantScope(p.Tenant.ID, p.User.ID), func(tx *gorm.DB) error {
 		if err := tx.Model(&Session{}).Where("id = ? AND revoked_at IS NULL", p.SessionID).Update("revoked_at", now).Error; err != nil {
 			return err
 		}
@@ -395,7 +400,12 @@ func (s *Service) Logout(ctx context.Context, p *Principal, a actor.Actor) error
 
 // ChangePassword replaces the principal's password after checking the old one, and
 // revokes the user's other sessions.
-func (s *Service) ChangePassword(ctx context.Context, p *Principal, a actor.Actor, oldPassword, newPassword string) error {
+func (s *Service) ChangePassword(ctx context.Context, p *Principal, oldPassword, newPassword string) error {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return err
+	}
+	a := c.Actor
 	// Every problem at once: a wrong current password and a weak new one.
 	var fields []apperr.FieldError
 	if err := ValidatePassword("new_password", newPassword, p.User.Username); err != nil {
@@ -411,7 +421,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, a actor.Acto
 			return err
 		}
 	}
-	err := s.db.Tx(ctx, db.TenantScope(p.Tenant.ID, p.User.ID), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, db.TenantScope(p.Tenant.ID, p.User.ID), func(tx *gorm.DB) error {
 		u, err := GetUser(tx, p.User.ID)
 		if err != nil {
 			return err
@@ -437,16 +447,22 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, a actor.Acto
 	return err
 }
 
-// ResetPassword (by a tenant admin) sets a new one-time password, forces a change at
-// next login and revokes the user's sessions. It returns the one-time password.
-func (s *Service) ResetPassword(ctx context.Context, a actor.Actor, userID uuid.UUID) (string, error) {
+// ResetPassword (by the caller, a tenant admin) sets a new one-time password, forces
+// a change at next login and revokes the user's sessions. It returns the one-time
+// password.
+func (s *Service) ResetPassword(ctx context.Context, userID uuid.UUID) (string, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return "", err
+	}
+	a := c.Actor
 	pw := GeneratePassword()
 	hash, err := s.hasher.Hash(pw)
 	if err != nil {
 		return "", err
 	}
 	now := s.clock.Now()
-	err = s.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, c.WriteScope(), func(tx *gorm.DB) error {
 		u, err := GetUser(tx, userID)
 		if err != nil {
 			return err

@@ -14,7 +14,9 @@ import (
 	"sunshine/pkg/audit"
 	"sunshine/pkg/authz"
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/casework"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
 )
 
@@ -89,10 +91,15 @@ func required(field, v string) error {
 }
 
 // Appeal is the supervised department's objection to a card, with a reason.
-func (s *Service) Appeal(ctx context.Context, a actor.Actor, read []uuid.UUID, id uuid.UUID, reason string) (*CardRow, error) {
+func (s *Service) Appeal(ctx context.Context, id uuid.UUID, reason string) (*CardRow, error) {
 	if err := required("reason", reason); err != nil {
 		return nil, err
 	}
+	caller, read, err := readable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := caller.Actor
 	c, t, err := s.cardIn(ctx, read, id)
 	if err != nil {
 		return nil, err
@@ -110,15 +117,19 @@ func (s *Service) Appeal(ctx context.Context, a actor.Actor, read []uuid.UUID, i
 
 // DecideAppeal: a supervisor of the right level accepts the appeal (the card is
 // cancelled) or rejects it (the card stands), with a reason.
-func (s *Service) DecideAppeal(ctx context.Context, a actor.Actor, read []uuid.UUID, id uuid.UUID, accept bool, reason string) (*CardRow, error) {
+func (s *Service) DecideAppeal(ctx context.Context, id uuid.UUID, accept bool, reason string) (*CardRow, error) {
 	if err := required("reason", reason); err != nil {
 		return nil, err
 	}
-	c, t, err := s.cardIn(ctx, read, id)
+	caller, read, err := readable(ctx)
 	if err != nil {
 		return nil, err
 	}
-	_ = c
+	a := caller.Actor
+	_, t, err := s.cardIn(ctx, read, id)
+	if err != nil {
+		return nil, err
+	}
 	if !s.supervises(a, t) {
 		return nil, apperr.Forbidden("supervision.not_supervisor")
 	}
@@ -138,10 +149,15 @@ func (s *Service) DecideAppeal(ctx context.Context, a actor.Actor, read []uuid.U
 }
 
 // Cancel withdraws a card (a supervisor's decision, with a reason).
-func (s *Service) Cancel(ctx context.Context, a actor.Actor, read []uuid.UUID, id uuid.UUID, reason string) (*CardRow, error) {
+func (s *Service) Cancel(ctx context.Context, id uuid.UUID, reason string) (*CardRow, error) {
 	if err := required("reason", reason); err != nil {
 		return nil, err
 	}
+	caller, read, err := readable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := caller.Actor
 	_, t, err := s.cardIn(ctx, read, id)
 	if err != nil {
 		return nil, err
@@ -169,7 +185,12 @@ type NoticeInput struct {
 // SendNotice sends a notice about a case or card to a department of its tenant. A city
 // supervisor may send to any county's departments: the notice is written into the
 // county (after this check), and recorded in both chains.
-func (s *Service) SendNotice(ctx context.Context, a actor.Actor, read []uuid.UUID, in NoticeInput) (*Notice, error) {
+func (s *Service) SendNotice(ctx context.Context, in NoticeInput) (*Notice, error) {
+	caller, read, err := readable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := caller.Actor
 	var v apperr.Fields
 	if (in.CaseID == nil) == (in.CardID == nil) {
 		v.Add("case_id", "supervision.case_or_card")
@@ -192,29 +213,34 @@ func (s *Service) SendNotice(ctx context.Context, a actor.Actor, read []uuid.UUI
 	// Find the object's tenant within what the supervisor may read.
 	var tenantID uuid.UUID
 	var deptName string
-	err := s.db.Tx(ctx, db.ReadOnlyScope(read), func(tx *gorm.DB) error {
-		q := tx.Table("cases").Select("tenant_id")
+	err = s.db.Tx(ctx, db.ReadOnlyScope(read), func(tx *gorm.DB) error {
 		if in.CardID != nil {
-			q = tx.Table("supervision_cards").Select("tenant_id").Where("id = ?", *in.CardID)
+			var ids []uuid.UUID
+			if err := tx.Model(&CardRow{}).Where("id = ?", *in.CardID).Pluck("tenant_id", &ids).Error; err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				return apperr.NotFound("not_found")
+			}
+			tenantID = ids[0]
 		} else {
-			q = q.Where("id = ?", *in.CaseID)
+			id, ok, err := casework.CaseTenant(tx, *in.CaseID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return apperr.NotFound("not_found")
+			}
+			tenantID = id
 		}
-		var ids []uuid.UUID
-		if err := q.Pluck("tenant_id", &ids).Error; err != nil {
+		dept, ok, err := tenancy.DepartmentOf(tx, tenantID, in.DepartmentID)
+		if err != nil {
 			return err
 		}
-		if len(ids) == 0 {
-			return apperr.NotFound("not_found")
-		}
-		tenantID = ids[0]
-		var names []string
-		if err := tx.Table("departments").Where("id = ? AND tenant_id = ?", in.DepartmentID, tenantID).Pluck("name", &names).Error; err != nil {
-			return err
-		}
-		if len(names) == 0 {
+		if !ok {
 			return apperr.Invalid("validation_failed").WithField("department_id", "supervision.department_elsewhere")
 		}
-		deptName = names[0]
+		deptName = dept.Name
 		if in.CardID != nil && in.CaseID == nil {
 			// A notice about a case's card is about that case too.
 			var cases []uuid.UUID
@@ -297,13 +323,18 @@ func firstLine(s string) string {
 }
 
 // ReplyNotice records the department's reply.
-func (s *Service) ReplyNotice(ctx context.Context, a actor.Actor, id uuid.UUID, text string) (*Notice, error) {
+func (s *Service) ReplyNotice(ctx context.Context, id uuid.UUID, text string) (*Notice, error) {
 	if err := required("text", text); err != nil {
 		return nil, err
 	}
+	caller, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := caller.Actor
 	now := s.clock.Now()
 	var n Notice
-	err := s.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, caller.WriteScope(), func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND tenant_id = ?", id, a.TenantID).First(&n).Error; err != nil {
 			return db.Classify(err)
 		}
