@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"sunshine/pkg/actor"
@@ -56,19 +55,8 @@ func Record(tx *gorm.DB, a actor.Actor, now time.Time, e Event) error {
 	return tx.Exec(appendSQL, args...).Error
 }
 
-// Queue adds the append of e to a pipeline (db.Batch), for hot paths that write in
-// one round trip.
-func Queue(b *pgx.Batch, a actor.Actor, now time.Time, e Event) error {
-	sql, args, err := Statement(a, now, e)
-	if err != nil {
-		return err
-	}
-	b.Queue(sql, args...)
-	return nil
-}
-
-// Statement returns the append of e as a SELECT with $n placeholders, for callers that
-// compose it into a larger statement.
+// Statement returns the append of e as a SELECT with $n placeholders, for the hot
+// paths that compose it into a pipeline's statement (pkg/platform/db/pipeline).
 func Statement(a actor.Actor, now time.Time, e Event) (string, []any, error) {
 	args, err := appendArgs(a, now, e)
 	return appendSQLPositional, args, err
@@ -370,6 +358,32 @@ func List(tx *gorm.DB, f Filter) ([]Row, int64, error) {
 		f.Limit = 50
 	}
 	err := q.Order("at DESC, id DESC").Limit(f.Limit).Offset(f.Offset).Find(&rows).Error
+	return rows, total, err
+}
+
+// Events lists the events matching f that the caller in ctx may read, newest first,
+// with the total: f.Tenants is narrowed to the caller's readable tenants (all of them
+// when empty), and the transaction reads only those.
+func Events(ctx context.Context, d *db.DB, f Filter) ([]Row, int64, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(f.Tenants) == 0 {
+		f.Tenants = c.ReadTenants
+	} else {
+		f.Tenants = c.Readable(f.Tenants)
+	}
+	if len(f.Tenants) == 0 {
+		return []Row{}, 0, nil
+	}
+	var rows []Row
+	var total int64
+	err = d.Tx(ctx, c.ReadScopeOf(f.Tenants), func(tx *gorm.DB) error {
+		var err error
+		rows, total, err = List(tx, f)
+		return err
+	})
 	return rows, total, err
 }
 

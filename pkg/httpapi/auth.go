@@ -25,8 +25,7 @@ const (
 
 const (
 	localPrincipal = "principal"
-	localActor     = "actor"
-	localScope     = "scope"
+	localCaller    = "caller"
 	localReadable  = "readable"
 )
 
@@ -97,13 +96,14 @@ func (s *Server) authenticate(method, path, perm string) fiber.Handler {
 			}
 			scope.Read = tenant.IDs(readable)
 		}
-		ctx = db.WithScope(ctx, scope)
-		ctx = actor.With(ctx, a)
+		caller := actor.Caller{Actor: a, ReadTenants: scope.Read, Permits: func(perm string) bool {
+			return s.Enforcer.Allowed(p.User.ID, p.Tenant.Path, perm)
+		}}
+		ctx = actor.WithCaller(ctx, caller)
 		ctx = logging.With(ctx, logging.From(ctx).With("tenant", p.Tenant.Code, "user", p.User.Username))
 		c.SetUserContext(ctx)
 		c.Locals(localPrincipal, p)
-		c.Locals(localActor, a)
-		c.Locals(localScope, scope)
+		c.Locals(localCaller, caller)
 		c.Locals(localReadable, readable)
 		return c.Next()
 	}
@@ -112,8 +112,12 @@ func (s *Server) authenticate(method, path, perm string) fiber.Handler {
 func principalOf(c *fiber.Ctx) *identity.Principal {
 	return c.Locals(localPrincipal).(*identity.Principal)
 }
-func actorOf(c *fiber.Ctx) actor.Actor { return c.Locals(localActor).(actor.Actor) }
-func scopeOf(c *fiber.Ctx) db.Scope    { return c.Locals(localScope).(db.Scope) }
+
+// callerOf is the request's caller, set once by authenticate (and in the request's
+// user context, where services take it from).
+func callerOf(c *fiber.Ctx) actor.Caller { return c.Locals(localCaller).(actor.Caller) }
+func actorOf(c *fiber.Ctx) actor.Actor   { return callerOf(c).Actor }
+func scopeOf(c *fiber.Ctx) db.Scope      { return callerOf(c).Scope() }
 
 // readableTenants are the tenants the route's permission lets the caller read.
 func readableTenants(c *fiber.Ctx) []*tenant.Tenant {

@@ -22,6 +22,7 @@ import (
 
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/authz"
+	"sunshine/pkg/calendar/tenantcal"
 	"sunshine/pkg/captcha"
 	"sunshine/pkg/casework"
 	"sunshine/pkg/catalogue"
@@ -34,7 +35,9 @@ import (
 	"sunshine/pkg/platform/metrics"
 	"sunshine/pkg/platform/queue"
 	"sunshine/pkg/platform/ratelimit"
+	"sunshine/pkg/projects"
 	"sunshine/pkg/seclog"
+	"sunshine/pkg/servicecentre"
 	"sunshine/pkg/supervision"
 	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
@@ -59,6 +62,11 @@ type Deps struct {
 	Tenancy   *tenancy.Service
 	Catalogue *catalogue.Service
 	Casework  *casework.Service
+	// ServiceCentre (windows and their volume), Projects (major projects) and the
+	// tenants' working calendars (local days).
+	ServiceCentre *servicecentre.Service
+	Projects      *projects.Service
+	Calendars     *tenantcal.Calendars
 	// Supervision and its live event bus (nil without Redis).
 	Supervision *supervision.Service
 	Bus         *supervision.Bus

@@ -93,7 +93,13 @@ type Database struct {
 	MaxIdleConns    int           `koanf:"max_idle_conns"`
 	ConnMaxLifetime time.Duration `koanf:"conn_max_lifetime"`
 	MigrateOnStart  bool          `koanf:"migrate_on_start"`
-	Embedded        Embedded      `koanf:"embedded"`
+	// CommitterWorkers and CommitterGroup size each group committer of the hot paths
+	// (intake writes, intake checks, case pages; see pkg/platform/db/pipeline): workers
+	// sending concurrently (each holds a connection while it sends) and the most
+	// requests one pipeline carries.
+	CommitterWorkers int      `koanf:"committer_workers"`
+	CommitterGroup   int      `koanf:"committer_group"`
+	Embedded         Embedded `koanf:"embedded"`
 }
 
 // Embedded configures the PostgreSQL server that dev mode starts itself.
@@ -418,6 +424,12 @@ func (c *Config) Validate() error {
 		bad("database.max_idle_conns", "must be between 0 and database.max_open_conns")
 	}
 	positive("database.conn_max_lifetime", c.Database.ConnMaxLifetime)
+	if c.Database.CommitterWorkers < 1 || c.Database.CommitterWorkers > 64 {
+		bad("database.committer_workers", "must be between 1 and 64")
+	}
+	if c.Database.CommitterGroup < 1 || c.Database.CommitterGroup > 1000 {
+		bad("database.committer_group", "must be between 1 and 1000")
+	}
 	if c.Database.Embedded.Port < 1 || c.Database.Embedded.Port > 65535 {
 		bad("database.embedded.port", "must be a TCP port")
 	}
