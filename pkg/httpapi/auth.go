@@ -77,28 +77,13 @@ func (s *Server) authenticate(method, path, perm string) fiber.Handler {
 		if p.User.MustChangePassword && !pathsDuringPasswordChange[path] {
 			return apperr.Forbidden("identity.password_change_required")
 		}
-		a := p.Actor(requestID(c), c.IP())
-		scope := db.TenantScope(p.Tenant.ID, p.User.ID)
-		readable := []*tenant.Tenant{p.Tenant}
-		if perm != "" {
-			if !read && !s.Enforcer.Allowed(p.User.ID, p.Tenant.Path, perm) {
-				return apperr.Forbidden("authz.forbidden", apperr.Params{"permission": perm})
-			}
-			candidates := []*tenant.Tenant{p.Tenant}
-			if s.Enforcer.HasSubtreeGrant(p.User.ID) {
-				if candidates, err = s.Tenants.Subtree(ctx, p.Tenant); err != nil {
-					return err
-				}
-			}
-			readable = s.Enforcer.ReadScope(p.User.ID, candidates, perm)
-			if len(readable) == 0 {
-				return apperr.Forbidden("authz.forbidden", apperr.Params{"permission": perm})
-			}
-			scope.Read = tenant.IDs(readable)
+		if perm != "" && !read && !s.Enforcer.Allowed(p.User.ID, p.Tenant.Path, perm) {
+			return apperr.Forbidden("authz.forbidden", apperr.Params{"permission": perm})
 		}
-		caller := actor.Caller{Actor: a, ReadTenants: scope.Read, Permits: func(perm string) bool {
-			return s.Enforcer.Allowed(p.User.ID, p.Tenant.Path, perm)
-		}}
+		caller, readable, err := s.Enforcer.Caller(ctx, s.Tenants, p.Actor(requestID(c), c.IP()), p.Tenant, perm)
+		if err != nil {
+			return err
+		}
 		ctx = actor.WithCaller(ctx, caller)
 		ctx = logging.With(ctx, logging.From(ctx).With("tenant", p.Tenant.Code, "user", p.User.Username))
 		c.SetUserContext(ctx)
