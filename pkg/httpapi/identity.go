@@ -103,7 +103,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
-	if err := s.Identity.Logout(c.UserContext(), principalOf(c), actorOf(c)); err != nil {
+	if err := s.Identity.Logout(c.UserContext(), principalOf(c)); err != nil {
 		return err
 	}
 	s.clearSessionCookies(c)
@@ -152,7 +152,7 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if err := s.Identity.ChangePassword(c.UserContext(), principalOf(c), actorOf(c), in.OldPassword, in.NewPassword); err != nil {
+	if err := s.Identity.ChangePassword(c.UserContext(), principalOf(c), in.OldPassword, in.NewPassword); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -49,8 +49,17 @@ type StaffUser struct {
 	Grants     []authz.Grant `json:"grants"`
 }
 
-// List returns the users of the given tenants (visible in scope) with their grants.
-func (ad *Admin) List(ctx context.Context, scope db.Scope, tenants []*tenant.Tenant, q string) ([]StaffUser, error) {
+// List returns the users of the tenants the caller may read (tenantCode, when set,
+// narrows them to one) with their grants.
+func (ad *Admin) List(ctx context.Context, tenantCode, q string) ([]StaffUser, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tenants, err := ad.svc.tenants.Resolve(ctx, c.ReadTenants, tenantCode)
+	if err != nil {
+		return nil, err
+	}
 	codes := map[uuid.UUID]string{}
 	ids := make([]uuid.UUID, 0, len(tenants))
 	for _, t := range tenants {
@@ -58,7 +67,7 @@ func (ad *Admin) List(ctx context.Context, scope db.Scope, tenants []*tenant.Ten
 		ids = append(ids, t.ID)
 	}
 	var users []User
-	err := ad.svc.db.Tx(ctx, scope, func(tx *gorm.DB) error {
+	err = ad.svc.db.Tx(ctx, c.Scope(), func(tx *gorm.DB) error {
 		qq := tx.Where("tenant_id IN ?", ids).Order("tenant_id, username")
 		if q = strings.TrimSpace(q); q != "" {
 			like := "%" + strings.ReplaceAll(strings.ReplaceAll(q, "%", `\%`), "_", `\_`) + "%"
@@ -76,8 +85,16 @@ func (ad *Admin) List(ctx context.Context, scope db.Scope, tenants []*tenant.Ten
 	return out, nil
 }
 
-// Get returns one user of the scope with its grants.
-func (ad *Admin) Get(ctx context.Context, scope db.Scope, id uuid.UUID) (*StaffUser, error) {
+// Get returns one user the caller may read, with its grants.
+func (ad *Admin) Get(ctx context.Context, id uuid.UUID) (*StaffUser, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ad.get(ctx, c.Scope(), id)
+}
+
+func (ad *Admin) get(ctx context.Context, scope db.Scope, id uuid.UUID) (*StaffUser, error) {
 	var u *User
 	err := ad.svc.db.Tx(ctx, scope, func(tx *gorm.DB) error {
 		var err error
@@ -151,7 +168,12 @@ type CreateInput struct {
 
 // Create adds a user to the actor's tenant with a one-time password (returned once)
 // and the requested grants.
-func (ad *Admin) Create(ctx context.Context, a actor.Actor, in CreateInput) (*StaffUser, string, error) {
+func (ad *Admin) Create(ctx context.Context, in CreateInput) (*StaffUser, string, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	a := c.Actor
 	in.Normalize()
 	if err := in.Validate(); err != nil {
 		return nil, "", err
@@ -210,7 +232,12 @@ type UpdateInput struct {
 }
 
 // Update changes a user of the actor's tenant. Disabling revokes the user's sessions.
-func (ad *Admin) Update(ctx context.Context, a actor.Actor, id uuid.UUID, in UpdateInput) (*StaffUser, error) {
+func (ad *Admin) Update(ctx context.Context, id uuid.UUID, in UpdateInput) (*StaffUser, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := c.Actor
 	check := NewUserInput{Username: "placeholder", DisplayName: in.DisplayName, Phone: in.Phone, Email: in.Email}
 	check.Normalize()
 	if err := check.Validate(); err != nil {
@@ -257,11 +284,16 @@ func (ad *Admin) Update(ctx context.Context, a actor.Actor, id uuid.UUID, in Upd
 	if in.Status == UserDisabled {
 		ad.svc.revoked(ctx, Revocation{UserID: id})
 	}
-	return ad.Get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
+	return ad.get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
 }
 
 // Grant gives a user of the actor's tenant a role.
-func (ad *Admin) Grant(ctx context.Context, a actor.Actor, id uuid.UUID, g GrantInput) (*StaffUser, error) {
+func (ad *Admin) Grant(ctx context.Context, id uuid.UUID, g GrantInput) (*StaffUser, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := c.Actor
 	t, err := ad.svc.tenants.ByID(ctx, a.TenantID)
 	if err != nil {
 		return nil, err
@@ -293,13 +325,18 @@ func (ad *Admin) Grant(ctx context.Context, a actor.Actor, id uuid.UUID, g Grant
 	if err := ad.enforcer.Reload(); err != nil {
 		return nil, err
 	}
-	return ad.Get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
+	return ad.get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
 }
 
 // Revoke removes a role from a user of the actor's tenant (both its tenant and
 // subtree grants). A tenant admin cannot remove its own tenant_admin role, so that a
 // tenant never locks itself out.
-func (ad *Admin) Revoke(ctx context.Context, a actor.Actor, id uuid.UUID, role string) (*StaffUser, error) {
+func (ad *Admin) Revoke(ctx context.Context, id uuid.UUID, role string) (*StaffUser, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := c.Actor
 	if _, ok := authz.Role(role); !ok {
 		return nil, apperr.NotFound("not_found")
 	}
@@ -337,13 +374,18 @@ func (ad *Admin) Revoke(ctx context.Context, a actor.Actor, id uuid.UUID, role s
 	if err := ad.enforcer.Reload(); err != nil {
 		return nil, err
 	}
-	return ad.Get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
+	return ad.get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
 }
 
 // ResetPassword sets a new one-time password for a user of the actor's tenant,
 // forces a change at next login and revokes the user's sessions. It returns the
 // one-time password.
-func (ad *Admin) ResetPassword(ctx context.Context, a actor.Actor, id uuid.UUID) (string, error) {
+func (ad *Admin) ResetPassword(ctx context.Context, id uuid.UUID) (string, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return "", err
+	}
+	a := c.Actor
 	t, err := ad.svc.tenants.ByID(ctx, a.TenantID)
 	if err != nil {
 		return "", err

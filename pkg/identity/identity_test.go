@@ -237,7 +237,7 @@ func TestAdministrationStaysInTheCallersTenant(t *testing.T) {
 	if _, err := env.Admin.Get(env.As(env.CountyAdmin, authz.UserRead), cityClerk.ID); !apperr.IsKind(err, apperr.KindNotFound) {
 		t.Fatalf("another tenant's user: %v", err)
 	}
-	if _, err := env.Identity.ResetPassword(admin, cityClerk.ID); !apperr.IsKind(err, apperr.KindNotFound) {
+	if _, err := env.Admin.ResetPassword(admin, cityClerk.ID); !apperr.IsKind(err, apperr.KindNotFound) {
 		t.Fatalf("resetting another tenant's password: %v", err)
 	}
 	if _, err := env.Admin.Grant(admin, cityClerk.ID, identity.GrantInput{Role: authz.CaseHandler}); !apperr.IsKind(err, apperr.KindNotFound) {

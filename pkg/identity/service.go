@@ -374,9 +374,14 @@ func (s *Service) checkPrincipal(ctx context.Context, p *Principal) (*Principal,
 
 // Logout revokes the principal's session at once (on this replica immediately; on
 // others within the session cache's few seconds).
-func (s *Service) Logout(ctx context.Context, p *Principal, a actor.Actor) error {
+func (s *Service) Logout(ctx context.Context, p *Principal) error {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return err
+	}
+	a := c.Actor
 	now := s.clock.Now()
-	err := s.db.Tx(ctx, db.TenantScope(p.Tenant.ID, p.User.ID), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, db.TenantScope(p.Tenant.ID, p.User.ID), func(tx *gorm.DB) error {
 		if err := tx.Model(&Session{}).Where("id = ? AND revoked_at IS NULL", p.SessionID).Update("revoked_at", now).Error; err != nil {
 			return err
 		}
@@ -391,7 +396,12 @@ func (s *Service) Logout(ctx context.Context, p *Principal, a actor.Actor) error
 
 // ChangePassword replaces the principal's password after checking the old one, and
 // revokes the user's other sessions.
-func (s *Service) ChangePassword(ctx context.Context, p *Principal, a actor.Actor, oldPassword, newPassword string) error {
+func (s *Service) ChangePassword(ctx context.Context, p *Principal, oldPassword, newPassword string) error {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return err
+	}
+	a := c.Actor
 	// Every problem at once: a wrong current password and a weak new one.
 	var fields []apperr.FieldError
 	if err := ValidatePassword("new_password", newPassword, p.User.Username); err != nil {
@@ -409,7 +419,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, a actor.Acto
 	}
 	ip := seclog.Cap(a.IP, seclog.MaxIP)
 	var failure error
-	err := s.db.Tx(ctx, db.TenantScope(p.Tenant.ID, p.User.ID), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, db.TenantScope(p.Tenant.ID, p.User.ID), func(tx *gorm.DB) error {
 		failure = nil
 		// Checking the current password is guessing it like a sign-in: the same
 		// throttle, and a wrong one counts as a failed sign-in of the account.

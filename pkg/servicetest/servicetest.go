@@ -88,7 +88,7 @@ func New(t testing.TB) *Env {
 	e.Enforcer = enforcer
 	e.Hasher = identity.TestHasher()
 	e.Identity = identity.NewService(d.DB, e.Tenants, e.Hasher, e.Clock, Config)
-	e.Admin = identity.NewAdmin(e.Identity, enforcer)
+	e.Admin = identity.NewAdmin(e.Identity, enforcer, authz.DefaultConflicts())
 	e.Tenancy = tenancy.NewService(d.DB, e.Tenants, e.Hasher, e.Clock, enforcer)
 
 	sys := actor.WithCaller(ctx, actor.NewCaller(actor.Actor{Kind: actor.KindSystem}))
