@@ -14,6 +14,12 @@ const (
 	StatusResolved  = "resolved"
 )
 
+// Resolutions of a resolved card.
+const (
+	ResolutionFinished   = "finished"
+	ResolutionSuperseded = "superseded"
+)
+
 // CardRow is a persisted card.
 type CardRow struct {
 	ID             uuid.UUID  `gorm:"type:uuid;primaryKey" json:"id"`
@@ -41,7 +47,13 @@ type CardRow struct {
 	CancelledAt    *time.Time `json:"cancelled_at"`
 	CancelledBy    string     `json:"cancelled_by"`
 	ResolvedAt     *time.Time `json:"resolved_at"`
-	CreatedAt      time.Time  `json:"created_at"`
+	// Resolution says why a resolved card was resolved: its work finished, or a higher
+	// rung of the case's deadline ladder superseded it (SupersededBy names that card).
+	// Empty for open and cancelled cards, and for cards resolved before it was recorded.
+	Resolution    string     `json:"resolution"`
+	ResolveReason string     `json:"resolve_reason"`
+	SupersededBy  *uuid.UUID `gorm:"type:uuid" json:"superseded_by"`
+	CreatedAt     time.Time  `json:"created_at"`
 
 	// Read-side names (not columns): the card's region and department, so a city
 	// reader's lists need no lookups per row.

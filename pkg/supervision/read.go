@@ -193,8 +193,22 @@ type Overview struct {
 	Totals      Counts             `json:"totals"`
 	Oldest      []CardRow          `json:"oldest"`
 	Trend       []TrendPoint       `json:"trend"`
-	GeneratedAt time.Time          `json:"generated_at"`
+	// CaseRungs counts the cases with open cards once each, at their highest open rung
+	// (a case with an open yellow card and an open step card counts as one yellow).
+	CaseRungs Counts `json:"case_rungs"`
+	// Cases are the highest open card of each case at the top of the ladder: red
+	// first, then yellow, then reminders, oldest first, at most MaxOverviewCases.
+	Cases       []CardRow `json:"cases"`
+	GeneratedAt time.Time `json:"generated_at"`
 }
+
+// MaxOverviewCases bounds Overview.Cases.
+const MaxOverviewCases = 20
+
+// highestOpenPerCase selects, per case, its highest open card (ties: the oldest).
+const highestOpenPerCase = `SELECT DISTINCT ON (tenant_id, case_id) id, level, status, created_at,
+		CASE level WHEN 'red' THEN 3 WHEN 'yellow' THEN 2 ELSE 1 END AS rung
+	FROM supervision_cards WHERE tenant_id IN ? AND case_id IS NOT NULL AND status IN ('active', 'appealed')`
 
 // Overview aggregates the open cards of the tenants the caller may read (a city
 // caller's every county, a county caller's own; tenantCode narrows it to one),
@@ -284,6 +298,31 @@ func (s *Service) Overview(ctx context.Context, tenantCode string, department uu
 		if err := s.nameCards(ctx, tx, out.Oldest); err != nil {
 			return err
 		}
+		// Each case once, at its highest open rung.
+		top, args := highestOpenPerCase, []any{ids}
+		if department != uuid.Nil {
+			top += " AND department_id = ?"
+			args = append(args, department)
+		}
+		top += " ORDER BY tenant_id, case_id, rung DESC, created_at, id"
+		var rungs []struct {
+			Level  string
+			Status string
+			N      int
+		}
+		if err := tx.Raw("SELECT level, status, count(*) AS n FROM ("+top+") x GROUP BY level, status", args...).Scan(&rungs).Error; err != nil {
+			return err
+		}
+		for _, r := range rungs {
+			out.CaseRungs.add(r.Level, r.Status, r.N)
+		}
+		if err := tx.Raw("SELECT k.* FROM supervision_cards k JOIN ("+top+") x ON x.id = k.id ORDER BY x.rung DESC, k.created_at, k.id LIMIT ?",
+			append(args, MaxOverviewCases)...).Scan(&out.Cases).Error; err != nil {
+			return err
+		}
+		if err := s.nameCards(ctx, tx, out.Cases); err != nil {
+			return err
+		}
 		from := calendar.DateOf(now).AddDays(-29)
 		var trend []struct {
 			Day   time.Time
@@ -324,6 +363,9 @@ func (s *Service) Overview(ctx context.Context, tenantCode string, department uu
 	})
 	if out.Oldest == nil {
 		out.Oldest = []CardRow{}
+	}
+	if out.Cases == nil {
+		out.Cases = []CardRow{}
 	}
 	if out.Departments == nil {
 		out.Departments = []DepartmentCounts{}

@@ -70,6 +70,53 @@ func ThresholdsFrom(t *tenant.Tenant, settings map[string]any) (Thresholds, erro
 	return th, nil
 }
 
+// rung places a rule on a case's deadline ladder: a reminder before the deadline, a
+// yellow card when it passes, a red card when the yellow card's finish-by date
+// passes. Other rules (deemed acceptance, fees, steps, notices) are not on it: 0.
+func rung(rule string) int {
+	switch rule {
+	case RuleCaseReminder:
+		return 1
+	case RuleCaseOverdue:
+		return 2
+	case RuleCaseRed:
+		return 3
+	}
+	return 0
+}
+
+// Supersessions finds the open cards of one case that a higher rung of its deadline
+// ladder supersedes: an open reminder once a yellow or red card was issued at or after
+// it, an open yellow card once a red one was. A cancelled card supersedes nothing (it
+// was withdrawn), and a reminder issued after the yellow card (the deadline was
+// extended) stands. It returns, for each superseded card, the card superseding it (the
+// highest rung, the earliest of that rung).
+func Supersessions(cards []CardRow) map[uuid.UUID]CardRow {
+	out := map[uuid.UUID]CardRow{}
+	for _, low := range cards {
+		r := rung(low.Rule)
+		if r == 0 || (low.Status != StatusActive && low.Status != StatusAppealed) {
+			continue
+		}
+		var by *CardRow
+		for i := range cards {
+			h := &cards[i]
+			hr := rung(h.Rule)
+			if hr <= r || h.Status == StatusCancelled || h.CreatedAt.Before(low.CreatedAt) ||
+				h.CaseID == nil || low.CaseID == nil || *h.CaseID != *low.CaseID {
+				continue
+			}
+			if by == nil || hr > rung(by.Rule) || (hr == rung(by.Rule) && h.CreatedAt.Before(by.CreatedAt)) {
+				by = h
+			}
+		}
+		if by != nil {
+			out[low.ID] = *by
+		}
+	}
+	return out
+}
+
 // CaseClock is what the rules need to know of a case.
 type CaseClock struct {
 	ID             uuid.UUID

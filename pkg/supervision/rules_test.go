@@ -200,3 +200,40 @@ func TestAlarmsNeverRingEarly(t *testing.T) {
 		t.Fatal("skew")
 	}
 }
+
+// TestSupersessions: the deadline ladder only moves up, and only within one case.
+func TestSupersessions(t *testing.T) {
+	caseA, caseB := uuid.New(), uuid.New()
+	t0 := at(2026, 10, 15, 0, 0)
+	card := func(rule, status string, c uuid.UUID, created time.Time) CardRow {
+		return CardRow{ID: uuid.New(), Rule: rule, Level: map[string]string{RuleCaseReminder: LevelReminder, RuleCaseOverdue: LevelYellow, RuleCaseRed: LevelRed}[rule],
+			Status: status, CaseID: &c, CreatedAt: created}
+	}
+	remA := card(RuleCaseReminder, StatusActive, caseA, t0)
+	yelA := card(RuleCaseOverdue, StatusActive, caseA, t0.Add(24*time.Hour))
+	remB := card(RuleCaseReminder, StatusAppealed, caseB, t0)
+	stepA := card(RuleStepOverrun, StatusActive, caseA, t0)
+	stepA.Level = LevelYellow
+	got := Supersessions([]CardRow{remA, yelA, remB, stepA})
+	if len(got) != 1 || got[remA.ID].ID != yelA.ID {
+		t.Fatalf("a yellow card supersedes its case's reminder only: %+v", got)
+	}
+	// Yellow and red issued together: the red card supersedes both lower rungs.
+	redA := card(RuleCaseRed, StatusActive, caseA, yelA.CreatedAt)
+	got = Supersessions([]CardRow{remA, yelA, redA})
+	if len(got) != 2 || got[remA.ID].ID != redA.ID || got[yelA.ID].ID != redA.ID {
+		t.Fatalf("red supersedes yellow and reminder: %+v", got)
+	}
+	// A cancelled yellow card supersedes nothing; a reminder issued after the yellow
+	// card (the deadline was extended) stands; closed cards are left alone.
+	cancelled := yelA
+	cancelled.Status = StatusCancelled
+	later := card(RuleCaseReminder, StatusActive, caseA, yelA.CreatedAt.Add(time.Hour))
+	resolved := card(RuleCaseReminder, StatusResolved, caseA, t0)
+	if got := Supersessions([]CardRow{remA, cancelled}); len(got) != 0 {
+		t.Fatalf("a cancelled card supersedes nothing: %+v", got)
+	}
+	if got := Supersessions([]CardRow{yelA, later, resolved}); len(got) != 0 {
+		t.Fatalf("a later reminder or a resolved card is not superseded: %+v", got)
+	}
+}

@@ -202,6 +202,24 @@ func (s *Service) EvaluateCase(ctx context.Context, t *tenant.Tenant, caseID uui
 			return err
 		}
 		ch.updated = append(ch.updated, resolved...)
+		// The ladder moves up: the cards just issued (and any issued before) supersede
+		// the open lower rungs, in this transaction.
+		done := map[uuid.UUID]bool{}
+		for _, r := range resolved {
+			done[r.ID] = true
+		}
+		ladder := make([]CardRow, 0, len(cards)+len(ch.created))
+		for _, cd := range cards {
+			if !done[cd.ID] {
+				ladder = append(ladder, cd)
+			}
+		}
+		ladder = append(ladder, ch.created...)
+		superseded, err := s.supersede(tx, t, ladder, now)
+		if err != nil {
+			return err
+		}
+		ch.updated = append(ch.updated, superseded...)
 		return s.rearm(tx, t, caseID, alarms, now, ch)
 	})
 	if err != nil {
@@ -260,14 +278,54 @@ func (s *Service) resolve(tx *gorm.DB, t *tenant.Tenant, open []CardRow, caseOpe
 		if !finished {
 			continue
 		}
-		if err := tx.Model(&CardRow{}).Where("id = ?", cd.ID).Updates(map[string]any{"status": StatusResolved, "resolved_at": now}).Error; err != nil {
+		reason := "办件已办结或已终止，监察卡随之办结"
+		if cd.StepID != nil && caseOpen {
+			reason = "该环节本轮已完成，监察卡随之办结"
+		}
+		if err := tx.Model(&CardRow{}).Where("id = ?", cd.ID).Updates(map[string]any{"status": StatusResolved, "resolved_at": now,
+			"resolution": ResolutionFinished, "resolve_reason": reason}).Error; err != nil {
 			return nil, db.Classify(err)
 		}
 		if err := audit.Record(tx, actor.System(t.ID, t.Code), now, audit.Event{Action: "supervision.resolve", ObjectType: "card", ObjectID: cd.ID.String(),
-			Before: map[string]any{"status": cd.Status}, After: map[string]any{"status": StatusResolved}}); err != nil {
+			Before: map[string]any{"status": cd.Status}, After: map[string]any{"status": StatusResolved, "resolution": ResolutionFinished}}); err != nil {
 			return nil, err
 		}
-		cd.Status, cd.ResolvedAt = StatusResolved, &now
+		cd.Status, cd.ResolvedAt, cd.Resolution, cd.ResolveReason = StatusResolved, &now, ResolutionFinished, reason
+		done = append(done, cd)
+	}
+	return done, nil
+}
+
+// supersede resolves the open cards of a case that a higher rung of its deadline
+// ladder supersedes (Supersessions), each with its reason and the superseding card,
+// audited as the system in the caller's transaction.
+func (s *Service) supersede(tx *gorm.DB, t *tenant.Tenant, cards []CardRow, now time.Time) ([]CardRow, error) {
+	sup := Supersessions(cards)
+	var done []CardRow
+	for _, cd := range cards {
+		by, ok := sup[cd.ID]
+		if !ok {
+			continue
+		}
+		reason := "已升级为黄牌（超期未办结），本提醒随之办结"
+		if by.Level == LevelRed {
+			reason = "已升级为红牌（黄牌限办日期已过仍未办结），本卡随之办结"
+		}
+		res := tx.Model(&CardRow{}).Where("id = ? AND status IN ('active', 'appealed')", cd.ID).Updates(map[string]any{"status": StatusResolved,
+			"resolved_at": now, "resolution": ResolutionSuperseded, "resolve_reason": reason, "superseded_by": by.ID})
+		if res.Error != nil {
+			return nil, db.Classify(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			continue
+		}
+		if err := audit.Record(tx, actor.System(t.ID, t.Code), now, audit.Event{Action: "supervision.supersede", ObjectType: "card", ObjectID: cd.ID.String(),
+			Before: map[string]any{"status": cd.Status, "level": cd.Level},
+			After:  map[string]any{"status": StatusResolved, "resolution": ResolutionSuperseded, "superseded_by": by.ID.String(), "by_level": by.Level}}); err != nil {
+			return nil, err
+		}
+		byID := by.ID
+		cd.Status, cd.ResolvedAt, cd.Resolution, cd.ResolveReason, cd.SupersededBy = StatusResolved, &now, ResolutionSuperseded, reason, &byID
 		done = append(done, cd)
 	}
 	return done, nil
@@ -516,7 +574,10 @@ func (s *Service) candidateQueries(ctx context.Context, tenants []*tenant.Tenant
 			LEFT JOIN ` + casework.StepClockView + ` st ON st.id = k.step_id
 			WHERE k.status IN ('active', 'appealed') AND (
 			      c.status NOT IN ('submitted', 'in_progress', 'pending_decision')
-			   OR (k.step_id IS NOT NULL AND (st.status <> 'active' OR k.dedupe_key <> 'step:' || st.id || ':r' || st.rounds)))`, nil},
+			   OR (k.step_id IS NOT NULL AND (st.status <> 'active' OR k.dedupe_key <> 'step:' || st.id || ':r' || st.rounds))
+			   OR (k.rule IN ('case_reminder', 'case_overdue') AND EXISTS (SELECT 1 FROM supervision_cards h
+			         WHERE h.tenant_id = k.tenant_id AND h.case_id = k.case_id AND h.status <> 'cancelled' AND h.created_at >= k.created_at
+			           AND (h.rule = 'case_red' OR (k.rule = 'case_reminder' AND h.rule = 'case_overdue')))))`, nil},
 	}, nil
 }
 

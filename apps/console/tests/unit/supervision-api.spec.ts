@@ -110,6 +110,9 @@ describe('supervision api', () => {
     expect(ov.trend).toEqual([])
     expect(ov.by_rule).toEqual({})
     expect(ov.totals).toEqual({ reminder: 0, yellow: 3, red: 0, appealed: 0, total: 0 })
+    // An older server without the case rungs: zeros and no cases.
+    expect(ov.case_rungs).toEqual({ reminder: 0, yellow: 0, red: 0, appealed: 0, total: 0 })
+    expect(ov.cases).toEqual([])
   })
 
   it('searches cases of a tenant for the notice dialog', async () => {

@@ -46,6 +46,9 @@ function overview(yellow: number) {
     // Named by the server: no department list is fetched to name them.
     oldest: [{ ...newCard, id: 'k-old', level: 'red', created_at: '2026-11-20T02:00:00Z', department_name: '住房和城乡建设局（旧）' }],
     trend: [{ date: '2026-12-05', reminder: 0, yellow: 0, red: 0 }],
+    // Each case once, at its highest open rung (its superseded yellow card no longer counts).
+    case_rungs: { reminder: 0, yellow: 2, red: 1, appealed: 0, total: 3 },
+    cases: [{ ...newCard, id: 'k-red', level: 'red', rule: 'case_red', case_id: 'case-red', title: '黄牌后仍未办结：建设工程规划许可（410581261128000111）', department_name: '住房和城乡建设局' }],
     generated_at: '2026-12-05T00:00:00Z',
   }
 }
@@ -128,6 +131,13 @@ describe('SupervisionDashboard', { timeout: 60000 }, () => {
     expect(tile('overdue')).toBe('4')
     expect(wrapper.find('[data-testid="scope-table"]').text()).toContain('住房和城乡建设局')
     expect(wrapper.find('[data-testid="oldest-table"]').text()).toContain('住房和城乡建设局（旧）')
+    // Cases by their highest open rung: counts, and the cases at the top of the ladder.
+    expect(wrapper.find('[data-testid="case-rung-red"]').text()).toContain('1')
+    expect(wrapper.find('[data-testid="case-rung-yellow"]').text()).toContain('2')
+    expect(wrapper.find('[data-testid="case-rungs"]').text()).toContain('办件最高警示等级')
+    const rungTable = wrapper.find('[data-testid="case-rung-table"]')
+    expect(rungTable.text()).toContain('410581261128000111')
+    expect(rungTable.find('a').attributes('href')).toBe('/cases/case-red')
     expect(wrapper.find('[data-testid="live-indicator"]').attributes('data-state')).toBe('open')
     expect(f.to('/api/v1/supervision/overview')).toHaveLength(1)
 

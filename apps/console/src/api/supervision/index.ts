@@ -94,6 +94,8 @@ export async function getOverview(scope: OverviewScope = {}): Promise<Overview> 
     totals: { reminder: 0, yellow: 0, red: 0, appealed: 0, total: 0, ...(res?.totals ?? {}) },
     oldest: Array.isArray(res?.oldest) ? res.oldest.map(normalizeCard) : [],
     trend: Array.isArray(res?.trend) ? res.trend : [],
+    case_rungs: { reminder: 0, yellow: 0, red: 0, appealed: 0, total: 0, ...(res?.case_rungs ?? {}) },
+    cases: Array.isArray(res?.cases) ? res.cases.map(normalizeCard) : [],
     generated_at: res?.generated_at,
   }
 }

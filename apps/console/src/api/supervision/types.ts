@@ -59,6 +59,13 @@ export interface CardBase {
   cancelled_at: string | null
   cancelled_by: string
   resolved_at: string | null
+  /**
+   * Why a resolved card was resolved: its work finished, or a higher rung of the case's deadline
+   * ladder superseded it (superseded_by names that card). Empty otherwise (and in older cards).
+   */
+  resolution?: '' | 'finished' | 'superseded'
+  resolve_reason?: string
+  superseded_by?: string | null
   created_at: string
   /** The card's region. */
   tenant_code: string
@@ -123,6 +130,10 @@ export interface Overview {
   totals: CardCounts
   oldest: CardBase[]
   trend: TrendPoint[]
+  /** Cases with open cards, each once at its highest open rung. */
+  case_rungs?: CardCounts
+  /** The highest open card of each case at the top of the ladder (red first, oldest first; at most 20). */
+  cases?: CardBase[]
   generated_at?: string
 }
 

@@ -25,7 +25,7 @@ export const OLDEST_LIMIT = 10
 export const emptyCounts = (): CardCounts => ({ reminder: 0, yellow: 0, red: 0, appealed: 0, total: 0 })
 
 export function emptyOverview(): Overview {
-  return { tenants: [], departments: [], by_rule: {}, totals: emptyCounts(), oldest: [], trend: [] }
+  return { tenants: [], departments: [], by_rule: {}, totals: emptyCounts(), oldest: [], trend: [], case_rungs: emptyCounts(), cases: [] }
 }
 
 export const isOpen = (status: string | null | undefined): boolean => OPEN_STATUSES.includes(status as CardStatus)
