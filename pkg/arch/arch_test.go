@@ -32,8 +32,10 @@ var owners = map[string]string{
 	"powers": "catalogue", "power_versions": "catalogue", "power_filings": "catalogue",
 
 	"cases": "casework", "case_steps": "casework", "case_events": "casework", "case_fees": "casework",
-	"case_pauses": "casework", "windows": "casework", "window_staff": "casework", "projects": "casework",
-	"calendar_days": "casework",
+	"case_pauses": "casework",
+	"windows":     "servicecentre", "window_staff": "servicecentre",
+	"projects":      "projects",
+	"calendar_days": "calendar/tenantcal",
 
 	"supervision_cards": "supervision", "supervision_notices": "supervision", "supervision_alarms": "supervision",
 	"notifications": "supervision", "notification_deliveries": "supervision",
@@ -45,21 +47,19 @@ var views = map[string]string{
 	"tenancy_departments": "tenancy",
 	"casework_case_clock": "casework", "casework_step_clock": "casework",
 	"catalogue_filings": "catalogue",
+	// migration 00016: what casework's intake reads of others.
+	"catalogue_powers":      "catalogue",
+	"servicecentre_windows": "servicecentre", "servicecentre_window_staff": "servicecentre",
+	"projects_status": "projects",
 }
 
 // exempt packages build whole worlds for tests across every capability.
 var exempt = map[string]bool{"apitest": true}
 
-// pending are references that predate the rule, by package, file and table: casework's
-// intake and projects are being rebuilt behind their store (issue 13, point 1), which
-// moves them onto the ports. An entry may be removed, never added.
-var pending = map[string]bool{
-	"casework/service.go departments":    true,
-	"casework/service.go powers":         true,
-	"casework/service.go power_versions": true,
-	"casework/projects.go departments":   true,
-	"casework/windows.go users":          true,
-}
+// pending are references that predate the rule, by package, file and table. An entry
+// may be removed, never added. (Casework's intake, projects and windows moved onto the
+// ports in issue 13: none is left.)
+var pending = map[string]bool{}
 
 var sqlRef = regexp.MustCompile(`\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+([a-z_][a-z0-9_]*)`)
 

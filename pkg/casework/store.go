@@ -12,6 +12,7 @@ import (
 	"sunshine/pkg/platform/db"
 	"sunshine/pkg/platform/db/pipeline"
 	"sunshine/pkg/servicecentre"
+	"sunshine/pkg/tenancy"
 )
 
 // store is casework's access to PostgreSQL: its own tables (cases and their steps,
@@ -89,17 +90,17 @@ func (st *store) loadVersion(tx *gorm.DB, id uuid.UUID) (*catalogue.Version, err
 	if v := st.cachedVersion(id); v != nil {
 		return v, nil
 	}
-	var ver catalogue.Version
-	if err := tx.Where("id = ?", id).First(&ver).Error; err != nil {
-		return nil, db.Classify(err)
+	ver, err := catalogue.VersionByID(tx, id)
+	if err != nil {
+		return nil, err
 	}
 	st.cacheMu.Lock()
 	if len(st.versions) > 2000 {
 		st.versions = map[uuid.UUID]*catalogue.Version{}
 	}
-	st.versions[id] = &ver
+	st.versions[id] = ver
 	st.cacheMu.Unlock()
-	return &ver, nil
+	return ver, nil
 }
 
 // departmentCodes maps a tenant's department codes to IDs, read within scope (cached
@@ -116,7 +117,7 @@ func (st *store) departmentCodes(ctx context.Context, scope db.Scope, tenantID u
 		Code string
 	}
 	err := st.db.Tx(ctx, scope, func(tx *gorm.DB) error {
-		return tx.Table("departments").Select("id, code").Where("tenant_id = ?", tenantID).Scan(&rows).Error
+		return tx.Table(tenancy.DepartmentsView).Select("id, code").Where("tenant_id = ?", tenantID).Scan(&rows).Error
 	})
 	if err != nil {
 		return nil, err

@@ -25,15 +25,17 @@ type intakeFacts struct {
 }
 
 // intakeQuery reads the facts of an intake: $1 power, $2 window, $3 user, $4 project,
-// $5 tenant. The window and project rows are joined by ID only: RLS confines them to
-// the scope, and the rules compare their tenants' items.
+// $5 tenant. It reads through the views the owners export (migration 00016:
+// catalogue.PowersView, servicecentre.WindowsView and WindowStaffView,
+// projects.StatusView), never their tables. The window is joined by ID only: RLS
+// confines it to the scope, and the window rule compares its department.
 const intakeQuery = `SELECT p.in_force_version_id, p.code, p.name,
 		w.active, w.comprehensive, w.department_id,
-		EXISTS (SELECT 1 FROM window_staff ws WHERE ws.window_id = w.id AND ws.user_id = $3),
+		EXISTS (SELECT 1 FROM servicecentre_window_staff ws WHERE ws.window_id = w.id AND ws.user_id = $3),
 		pr.status
-	FROM powers p
-	LEFT JOIN windows w ON w.id = $2
-	LEFT JOIN projects pr ON pr.id = $4 AND pr.tenant_id = p.tenant_id
+	FROM catalogue_powers p
+	LEFT JOIN servicecentre_windows w ON w.id = $2
+	LEFT JOIN projects_status pr ON pr.id = $4 AND pr.tenant_id = p.tenant_id
 	WHERE p.id = $1 AND p.tenant_id = $5`
 
 // intakeFacts reads the facts of an intake in scope; concurrent intakes' reads share

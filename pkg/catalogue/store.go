@@ -40,6 +40,15 @@ func (p *Power) InForceVersion() (uuid.UUID, error) {
 	return *p.InForceVersionID, nil
 }
 
+// PowersView is the view through which other capabilities' SQL reads an item's
+// identity and the version in force (id, tenant_id, code, name, department_id,
+// in_force_version_id; migration 00016): casework's intake joins it.
+const PowersView = "catalogue_powers"
+
+// VersionByID reads a version inside tx (404 catalogue.power_not_found when absent or
+// invisible). A filed version never changes, so callers may cache what it returns.
+func VersionByID(tx *gorm.DB, id uuid.UUID) (*Version, error) { return loadVersion(tx, id) }
+
 func loadPower(tx *gorm.DB, id uuid.UUID, lock bool) (*Power, error) {
 	var p Power
 	q := tx

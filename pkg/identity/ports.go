@@ -31,3 +31,13 @@ func EmailOf(tx *gorm.DB, id uuid.UUID) (string, error) {
 	}
 	return emails[0], nil
 }
+
+// IsActiveUser reports whether user id is an active user of tenant tenantID (visible in
+// tx).
+func IsActiveUser(tx *gorm.DB, tenantID, id uuid.UUID) (bool, error) {
+	var n int64
+	if err := tx.Model(&User{}).Where("id = ? AND tenant_id = ? AND status = ?", id, tenantID, UserActive).Count(&n).Error; err != nil {
+		return false, db.Classify(err)
+	}
+	return n > 0, nil
+}

@@ -22,8 +22,14 @@ import (
 	"sunshine/pkg/idcheck"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
 )
+
+// StatusView is the view through which other capabilities' SQL reads whether a
+// project takes new cases (id, tenant_id, status; migration 00016): casework's intake
+// joins it.
+const StatusView = "projects_status"
 
 // Project statuses.
 const (
@@ -166,11 +172,11 @@ func (in ProjectInput) apply(p *Project, creating bool) error {
 
 // checkDepartment: the lead department is one of the tenant's departments.
 func checkDepartment(tx *gorm.DB, tenantID, id uuid.UUID) error {
-	var n int64
-	if err := tx.Table("departments").Where("id = ? AND tenant_id = ?", id, tenantID).Count(&n).Error; err != nil {
+	_, ok, err := tenancy.DepartmentOf(tx, tenantID, id)
+	if err != nil {
 		return err
 	}
-	if n == 0 {
+	if !ok {
 		return apperr.Invalid("validation_failed").WithField("lead_department_id", "identity.department_unknown")
 	}
 	return nil
@@ -340,21 +346,13 @@ func (s *Service) Projects(ctx context.Context, scope db.Scope, f ProjectFilter,
 	return out, nil
 }
 
+// departmentNames adds the names of the departments among ids to into.
 func departmentNames(tx *gorm.DB, ids []uuid.UUID, into map[uuid.UUID]string) error {
-	if len(ids) == 0 {
-		return nil
+	names, err := tenancy.DepartmentNames(tx, ids)
+	for id, n := range names {
+		into[id] = n
 	}
-	var rows []struct {
-		ID   uuid.UUID
-		Name string
-	}
-	if err := tx.Table("departments").Select("id, name").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
-		return err
-	}
-	for _, r := range rows {
-		into[r.ID] = r.Name
-	}
-	return nil
+	return err
 }
 
 // ProjectStep is a task of a project's case with its clock.

@@ -21,6 +21,7 @@ import (
 	"sunshine/pkg/authz"
 	"sunshine/pkg/calendar"
 	"sunshine/pkg/calendar/tenantcal"
+	"sunshine/pkg/identity"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/db"
 	"sunshine/pkg/tenant"
@@ -41,6 +42,15 @@ type Window struct {
 
 // TableName maps Window to its table.
 func (Window) TableName() string { return "windows" }
+
+// The views through which other capabilities' SQL reads the windows and who is
+// authorised at them (migration 00016): casework's intake joins them.
+const (
+	// WindowsView: id, tenant_id, number, department_id, comprehensive, active.
+	WindowsView = "servicecentre_windows"
+	// WindowStaffView: tenant_id, window_id, user_id.
+	WindowStaffView = "servicecentre_window_staff"
+)
 
 // Cases is what the service centre reads of the cases taken at its windows; casework
 // implements it (it owns the cases).
@@ -272,11 +282,11 @@ func (s *Service) SetWindowStaff(ctx context.Context, a actor.Actor, id uuid.UUI
 		}
 		var v apperr.Fields
 		for i, uid := range userIDs {
-			var n int64
-			if err := tx.Table("users").Where("id = ? AND tenant_id = ? AND status = 'active'", uid, a.TenantID).Count(&n).Error; err != nil {
+			active, err := identity.IsActiveUser(tx, a.TenantID, uid)
+			if err != nil {
 				return err
 			}
-			if n == 0 {
+			if !active {
 				v.Add("user_ids["+itoa(i)+"]", "casework.staff_unknown")
 				continue
 			}
