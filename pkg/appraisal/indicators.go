@@ -7,8 +7,8 @@ package appraisal
 
 // Shared WHERE fragments.
 const (
-	inScope     = `tenant_id = ANY (@tenants::uuid[])`
-	forSubject  = `tenant_id = @tenant::uuid AND (@department::uuid IS NULL OR department_id = @department::uuid)`
+	inScope     = `tenant_id = ANY (CAST(@tenants AS uuid[]))`
+	forSubject  = `tenant_id = CAST(@tenant AS uuid) AND (CAST(@department AS uuid) IS NULL OR department_id = CAST(@department AS uuid))`
 	decidedIn   = `decided_at >= @from AND decided_at < @upto`
 	shanghaiDay = `(decided_at AT TIME ZONE 'Asia/Shanghai')::date`
 )
@@ -64,7 +64,7 @@ func registerBuiltins(r *Registry) {
 				NULL::jsonb AS raw
 			FROM casework_case_facts c
 			JOIN catalogue_version_facts v ON v.id = c.version_id AND v.tenant_id = c.tenant_id
-			WHERE c.tenant_id = ANY (@tenants::uuid[]) AND c.decided_at >= @from AND c.decided_at < @upto AND v.legal_limit > 0
+			WHERE c.tenant_id = ANY (CAST(@tenants AS uuid[])) AND c.decided_at >= @from AND c.decided_at < @upto AND v.legal_limit > 0
 			GROUP BY c.tenant_id, c.department_id`,
 		Items: `SELECT 'case' AS object_type, c.id AS object_id, c.tenant_id, c.department_id,
 				CASE WHEN v.legal_limit > c.limit_days THEN 'counted' ELSE 'not_counted' END AS role,
@@ -72,7 +72,7 @@ func registerBuiltins(r *Registry) {
 				jsonb_build_object('tracking_no', c.tracking_no, 'legal_limit', v.legal_limit, 'limit_days', c.limit_days) AS detail
 			FROM casework_case_facts c
 			JOIN catalogue_version_facts v ON v.id = c.version_id AND v.tenant_id = c.tenant_id
-			WHERE c.tenant_id = @tenant::uuid AND (@department::uuid IS NULL OR c.department_id = @department::uuid)
+			WHERE c.tenant_id = CAST(@tenant AS uuid) AND (CAST(@department AS uuid) IS NULL OR c.department_id = CAST(@department AS uuid))
 				AND c.decided_at >= @from AND c.decided_at < @upto AND v.legal_limit > 0`,
 	})
 	r.Register(Definition{
@@ -135,7 +135,7 @@ func registerBuiltins(r *Registry) {
 						'appeals_pending', count(*) FILTER (WHERE status = 'appealed')) AS raw
 				FROM supervision_card_facts
 				WHERE ` + inScope + ` AND level = '` + lvl.level + `' AND created_at >= @from AND created_at < @upto
-					AND NOT (rule = ANY (@exclude_rules::text[]))
+					AND NOT (rule = ANY (CAST(@exclude_rules AS text[])))
 				GROUP BY tenant_id, department_id`,
 			Items: `SELECT 'card' AS object_type, id AS object_id, tenant_id, department_id,
 					CASE WHEN ` + excluded + ` THEN 'excluded' ELSE 'counted' END AS role,
@@ -143,7 +143,7 @@ func registerBuiltins(r *Registry) {
 					jsonb_build_object('rule', rule, 'case_id', case_id, 'status', status, 'decision', decision) AS detail
 				FROM supervision_card_facts
 				WHERE ` + forSubject + ` AND level = '` + lvl.level + `' AND created_at >= @from AND created_at < @upto
-					AND NOT (rule = ANY (@exclude_rules::text[]))`,
+					AND NOT (rule = ANY (CAST(@exclude_rules AS text[])))`,
 		})
 	}
 	r.Register(Definition{
@@ -199,13 +199,13 @@ func registerBuiltins(r *Registry) {
 		Compute: `SELECT c.tenant_id, c.department_id, count(DISTINCT c.id) AS numerator, count(DISTINCT c.id) AS denominator,
 				count(DISTINCT c.id) AS item_count, jsonb_build_object('fee_lines', count(*)) AS raw
 			FROM casework_fee_facts f JOIN casework_case_facts c ON c.id = f.case_id AND c.tenant_id = f.tenant_id
-			WHERE f.tenant_id = ANY (@tenants::uuid[]) AND f.mismatch AND f.created_at >= @from AND f.created_at < @upto
+			WHERE f.tenant_id = ANY (CAST(@tenants AS uuid[])) AND f.mismatch AND f.created_at >= @from AND f.created_at < @upto
 			GROUP BY c.tenant_id, c.department_id`,
 		Items: `SELECT DISTINCT ON (c.id) 'case' AS object_type, c.id AS object_id, c.tenant_id, c.department_id, 'counted' AS role,
 				f.created_at AS at, c.tracking_no || ' ' || c.power_name AS label,
 				jsonb_build_object('tracking_no', c.tracking_no, 'item', f.item, 'amount_fen', f.amount_fen, 'expected_fen', f.expected_fen) AS detail
 			FROM casework_fee_facts f JOIN casework_case_facts c ON c.id = f.case_id AND c.tenant_id = f.tenant_id
-			WHERE c.tenant_id = @tenant::uuid AND (@department::uuid IS NULL OR c.department_id = @department::uuid)
+			WHERE c.tenant_id = CAST(@tenant AS uuid) AND (CAST(@department AS uuid) IS NULL OR c.department_id = CAST(@department AS uuid))
 				AND f.mismatch AND f.created_at >= @from AND f.created_at < @upto`,
 	})
 
@@ -218,15 +218,15 @@ func registerBuiltins(r *Registry) {
 		Compute: `SELECT subject_tenant_id AS tenant_id, subject_department_id AS department_id,
 				sum(score_cents)::bigint AS numerator, (count(*) * 10000)::bigint AS denominator, count(*) AS item_count, NULL::jsonb AS raw
 			FROM appraisal_reviews
-			WHERE subject_tenant_id = ANY (@tenants::uuid[]) AND status = 'scored' AND scored_at < @as_of
-				AND occurred_on >= @from_date::date AND occurred_on < @to_date::date
+			WHERE subject_tenant_id = ANY (CAST(@tenants AS uuid[])) AND status = 'scored' AND scored_at < @as_of
+				AND occurred_on >= CAST(@from_date AS date) AND occurred_on < CAST(@to_date AS date)
 			GROUP BY subject_tenant_id, subject_department_id`,
 		Items: `SELECT 'review' AS object_type, id AS object_id, subject_tenant_id AS tenant_id, subject_department_id AS department_id,
 				'counted' AS role, scored_at AS at, tracking_no || ' ' || power_name AS label,
 				jsonb_build_object('case_id', case_id, 'score', score_cents, 'reviewer', reviewer_name) AS detail
 			FROM appraisal_reviews
-			WHERE subject_tenant_id = @tenant::uuid AND (@department::uuid IS NULL OR subject_department_id = @department::uuid)
-				AND status = 'scored' AND scored_at < @as_of AND occurred_on >= @from_date::date AND occurred_on < @to_date::date`,
+			WHERE subject_tenant_id = CAST(@tenant AS uuid) AND (CAST(@department AS uuid) IS NULL OR subject_department_id = CAST(@department AS uuid))
+				AND status = 'scored' AND scored_at < @as_of AND occurred_on >= CAST(@from_date AS date) AND occurred_on < CAST(@to_date AS date)`,
 	})
 	r.Register(Definition{
 		Code: "manual.inspection", Source: "appraisal", Measure: MeasureAverage, Manual: true, Revision: 1,
@@ -235,15 +235,15 @@ func registerBuiltins(r *Registry) {
 		Compute: `SELECT subject_tenant_id AS tenant_id, subject_department_id AS department_id,
 				sum(score_cents)::bigint AS numerator, (count(*) * 10000)::bigint AS denominator, count(*) AS item_count, NULL::jsonb AS raw
 			FROM appraisal_inspections
-			WHERE subject_tenant_id = ANY (@tenants::uuid[]) AND created_at < @as_of
-				AND occurred_on >= @from_date::date AND occurred_on < @to_date::date
+			WHERE subject_tenant_id = ANY (CAST(@tenants AS uuid[])) AND created_at < @as_of
+				AND occurred_on >= CAST(@from_date AS date) AND occurred_on < CAST(@to_date AS date)
 			GROUP BY subject_tenant_id, subject_department_id`,
 		Items: `SELECT 'inspection' AS object_type, id AS object_id, subject_tenant_id AS tenant_id, subject_department_id AS department_id,
 				'counted' AS role, (occurred_on::timestamp AT TIME ZONE 'Asia/Shanghai') AS at, title AS label,
 				jsonb_build_object('score', score_cents, 'occurred_on', occurred_on) AS detail
 			FROM appraisal_inspections
-			WHERE subject_tenant_id = @tenant::uuid AND (@department::uuid IS NULL OR subject_department_id = @department::uuid)
-				AND created_at < @as_of AND occurred_on >= @from_date::date AND occurred_on < @to_date::date`,
+			WHERE subject_tenant_id = CAST(@tenant AS uuid) AND (CAST(@department AS uuid) IS NULL OR subject_department_id = CAST(@department AS uuid))
+				AND created_at < @as_of AND occurred_on >= CAST(@from_date AS date) AND occurred_on < CAST(@to_date AS date)`,
 	})
 	revoked := `(status = 'revoked' AND revoked_at < @as_of)`
 	r.Register(Definition{
@@ -254,15 +254,15 @@ func registerBuiltins(r *Registry) {
 				count(*) FILTER (WHERE NOT ` + revoked + `) AS numerator, count(*) AS denominator,
 				count(*) FILTER (WHERE NOT ` + revoked + `) AS item_count, jsonb_build_object('revoked', count(*) FILTER (WHERE ` + revoked + `)) AS raw
 			FROM appraisal_faults
-			WHERE subject_tenant_id = ANY (@tenants::uuid[]) AND created_at < @as_of
-				AND occurred_on >= @from_date::date AND occurred_on < @to_date::date
+			WHERE subject_tenant_id = ANY (CAST(@tenants AS uuid[])) AND created_at < @as_of
+				AND occurred_on >= CAST(@from_date AS date) AND occurred_on < CAST(@to_date AS date)
 			GROUP BY subject_tenant_id, subject_department_id`,
 		Items: `SELECT 'fault' AS object_type, id AS object_id, subject_tenant_id AS tenant_id, subject_department_id AS department_id,
 				CASE WHEN ` + revoked + ` THEN 'excluded' ELSE 'counted' END AS role,
 				(occurred_on::timestamp AT TIME ZONE 'Asia/Shanghai') AS at, description AS label,
 				jsonb_build_object('person', person, 'case_id', case_id, 'card_id', card_id, 'status', status) AS detail
 			FROM appraisal_faults
-			WHERE subject_tenant_id = @tenant::uuid AND (@department::uuid IS NULL OR subject_department_id = @department::uuid)
-				AND created_at < @as_of AND occurred_on >= @from_date::date AND occurred_on < @to_date::date`,
+			WHERE subject_tenant_id = CAST(@tenant AS uuid) AND (CAST(@department AS uuid) IS NULL OR subject_department_id = CAST(@department AS uuid))
+				AND created_at < @as_of AND occurred_on >= CAST(@from_date AS date) AND occurred_on < CAST(@to_date AS date)`,
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 
+	"sunshine/pkg/appraisal"
 	"sunshine/pkg/authz"
 	"sunshine/pkg/calendar"
 	"sunshine/pkg/captcha"
@@ -69,6 +70,7 @@ type App struct {
 	Casework    *casework.Service
 	Supervision *supervision.Service
 	Bus         *supervision.Bus
+	Appraisal   *appraisal.Service
 	Captcha     *captcha.Service
 	Limiter     *ratelimit.Limiter
 
@@ -160,6 +162,8 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	}, nil, p.Queue)
 	a.Supervision = supervision.NewService(p.DB, a.Tenants, cals, p.Queue, enforcer, p.Clock, a.Bus, notifier, p.Log)
 	a.Casework.AddHook(a.Supervision)
+	a.Appraisal = appraisal.NewService(appraisal.Config{DB: p.DB, Tenants: a.Tenants, Calendars: cals, Queue: p.Queue,
+		Enforcer: enforcer, Clock: p.Clock, Files: p.Files, Log: p.Log})
 	a.Captcha = captcha.New(p.DB, p.SessionClock)
 	if p.Redis != nil {
 		a.Limiter = ratelimit.New(broker.Client(p.Redis), p.Log)
@@ -201,6 +205,7 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 		})
 		p.Registry.Every(queue.Periodic{Cron: "@every 1h", Type: files.PruneTask, Queue: queue.Low, Unique: 30 * time.Minute})
 		a.Supervision.Register(p.Registry)
+		a.Appraisal.Register(p.Registry, time.Hour)
 		p.Registry.Handle(supervision.TypeEmail, notifier.HandleEmail)
 	}
 	return a, nil
@@ -222,8 +227,9 @@ func (a *App) HTTPDeps() httpapi.Deps {
 		Catalogue:   a.Catalogue,
 		Casework:    a.Casework,
 		Supervision: a.Supervision, Bus: a.Bus,
-		Files:   a.Files,
-		Captcha: a.Captcha, Limiter: a.Limiter,
+		Appraisal: a.Appraisal,
+		Files:     a.Files,
+		Captcha:   a.Captcha, Limiter: a.Limiter,
 	}
 }
 
@@ -235,5 +241,6 @@ func (a *App) SeedDemo(ctx context.Context, dir, password string) (tenancy.Apply
 		s.Catalogue = a.Catalogue
 	}
 	s.Casework, s.Cases = a.Casework, !a.SkipDemoCases
+	s.Appraisal = a.Appraisal
 	return s.Seed(ctx)
 }

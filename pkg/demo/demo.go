@@ -13,6 +13,7 @@ import (
 
 	"sunshine/pkg/actor"
 	"sunshine/pkg/apperr"
+	"sunshine/pkg/appraisal"
 	"sunshine/pkg/audit"
 	"sunshine/pkg/authz"
 	"sunshine/pkg/casework"
@@ -65,6 +66,8 @@ type Seeder struct {
 	// dozen cases in every state (seedCases; needs the catalogue).
 	Casework *casework.Service
 	Cases    bool
+	// Appraisal, with Cases, seeds the leading group's scheme and scores (seedAppraisal).
+	Appraisal *appraisal.Service
 	// Dir holds the tenant manifests; Password is every demo account's password.
 	Dir      string
 	Password string
@@ -113,6 +116,9 @@ func (s *Seeder) Seed(ctx context.Context) (tenancy.ApplyReport, error) {
 		return rep, err
 	}
 	if err := s.seedCases(ctx, all, hash); err != nil {
+		return rep, err
+	}
+	if err := s.seedAppraisal(ctx, all); err != nil {
 		return rep, err
 	}
 	return rep, nil
