@@ -26,7 +26,9 @@ func p(s string) *appraisal.Points {
 	return &v
 }
 
-func ratio(max string) appraisal.Rule { return appraisal.Rule{Type: appraisal.RuleRatio, MaxPoints: p(max)} }
+func ratio(max string) appraisal.Rule {
+	return appraisal.Rule{Type: appraisal.RuleRatio, MaxPoints: p(max)}
+}
 func perCount(base, per string) appraisal.Rule {
 	r := appraisal.Rule{Type: appraisal.RulePerCount, BasePoints: p(base), PerItem: p(per)}
 	if base != "0" {
@@ -143,10 +145,10 @@ func newGolden(t *testing.T, opts ...apitest.Options) *golden {
 	fx.card(countyID, &zjjID, "reminder", "case_reminder", "2026-10-19 09:00", "", "")
 	fx.card(countyID, &zjjID, "yellow", "case_overdue", "2026-10-21 00:00", "", "")
 	fx.card(countyID, &zjjID, "yellow", "case_overdue", "2026-10-16 00:00", "accepted", "2026-10-20 10:00") // appeal upheld
-	fx.card(countyID, &zjjID, "yellow", "deemed_acceptance", "2026-10-17 00:00", "", "")                   // rule left out
+	fx.card(countyID, &zjjID, "yellow", "deemed_acceptance", "2026-10-17 00:00", "", "")                    // rule left out
 	fx.card(countyID, &zjjID, "red", "case_red", "2026-10-26 00:00", "", "")
 	fx.card(countyID, nil, "yellow", "filing_overdue", "2026-10-20 00:00", "", "") // no department: the county's
-	fx.card(countyID, &zjjID, "red", "case_red", "2026-11-02 00:00", "", "")         // November
+	fx.card(countyID, &zjjID, "red", "case_red", "2026-11-02 00:00", "", "")       // November
 	// 林州 SCJG: three decisions, one before its due day.
 	fx.kase(scjg, kase{received: "2026-10-08 09:00", decided: "2026-10-13 10:00", due: "2026-10-20", limit: 20})
 	fx.kase(scjg, kase{received: "2026-10-08 09:30", decided: "2026-10-14 10:00", due: "2026-10-14", limit: 20})
@@ -372,4 +374,3 @@ func dumpRun(t *testing.T, env *apitest.Env, runID uuid.UUID) string {
 	}
 	return b.String()
 }
-
