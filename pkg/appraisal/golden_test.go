@@ -212,7 +212,7 @@ func (g *golden) detail(t *testing.T, id uuid.UUID) *appraisal.RunDetail {
 	t.Helper()
 	city, _ := g.env.App.Tenants.ByCode(context.Background(), "410500")
 	tree, _ := g.env.App.Tenants.Subtree(context.Background(), city)
-	scope := db.Scope{Tenant: city.ID, Read: tenant.IDs(tree), User: g.leader.UserID}
+	scope := scopeOf(city, tree, g.leader.UserID)
 	d, err := g.svc.RunDetail(context.Background(), scope, g.leader, id, appraisal.DetailFilter{})
 	if err != nil {
 		t.Fatalf("run detail: %v", err)
@@ -373,4 +373,8 @@ func dumpRun(t *testing.T, env *apitest.Env, runID uuid.UUID) string {
 		rows.Close()
 	}
 	return b.String()
+}
+
+func scopeOf(city *tenant.Tenant, tree []*tenant.Tenant, user uuid.UUID) db.Scope {
+	return db.Scope{Tenant: city.ID, Read: tenant.IDs(tree), User: user}
 }
