@@ -3,8 +3,8 @@ package appraisal
 import (
 	"bytes"
 	"encoding/json"
-	"reflect"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 )
