@@ -63,8 +63,8 @@ func (s *Service) resolvePeriod(ctx context.Context, tx *gorm.DB, city *tenant.T
 		return nil, err
 	}
 	if p.Kind != sc.PeriodKind {
-		return nil, apperr.Invalid("appraisal.period_kind_mismatch", apperr.Params{"period": p.Label, "want": kindLabel(sc.PeriodKind)}).
-			WithField("period", "appraisal.period_kind_mismatch", apperr.Params{"period": p.Label, "want": kindLabel(sc.PeriodKind)})
+		return nil, apperr.Invalid("appraisal.period_kind_mismatch", apperr.Params{"period": p.Label, "want": sc.PeriodKind, "want_zh": kindLabel(sc.PeriodKind)}).
+			WithField("period", "appraisal.period_kind_mismatch", apperr.Params{"period": p.Label, "want": sc.PeriodKind, "want_zh": kindLabel(sc.PeriodKind)})
 	}
 	if p.Start.After(calendar.DateOf(now)) {
 		return nil, apperr.Invalid("appraisal.period_not_started", apperr.Params{"period": p.Label}).
