@@ -36,7 +36,7 @@ func pending(t *testing.T, env *apitest.Env) []*asynq.TaskInfo {
 func (g *golden) scoreEvents(t *testing.T, runID uuid.UUID) int {
 	t.Helper()
 	var n int
-	if err := g.fx.conn.QueryRow(context.Background(),
+	if err := g.fx.Conn.QueryRow(context.Background(),
 		`SELECT count(*) FROM audit_events WHERE action = 'appraisal_run.score' AND object_id = $1`, runID.String()).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
