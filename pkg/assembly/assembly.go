@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 
+	"sunshine/pkg/appraisal"
 	"sunshine/pkg/authz"
 	"sunshine/pkg/calendar"
 	"sunshine/pkg/calendar/tenantcal"
@@ -79,6 +80,7 @@ type App struct {
 	Captcha       *captcha.Service
 	Limiter       *ratelimit.Limiter
 	Security      *seclog.Log
+	Appraisal     *appraisal.Service
 
 	// SkipDemoCatalogue leaves the demo power catalogue out of SeedDemo (API tests
 	// that do not need it save the seconds it takes).
@@ -86,6 +88,9 @@ type App struct {
 	// SkipDemoCases leaves the demo's windows and cases out of SeedDemo (they replay
 	// weeks of casework; API tests ask for them with apitest.Options.DemoCases).
 	SkipDemoCases bool
+	// SkipDemoAppraisal leaves the demo's appraisal (its scheme, extra case history and
+	// runs) out of SeedDemo.
+	SkipDemoAppraisal bool
 
 	closers []func()
 }
@@ -192,6 +197,8 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	a.Casework.AddHook(a.Supervision)
 	a.Security = seclog.New(p.DB, p.SessionClock, p.Log, seclog.Config{Retention: cfg.Auth.SecurityLogRetention, MaxRows: cfg.Auth.SecurityLogMaxEvents})
 	a.closers = append(a.closers, a.Security.Close)
+	a.Appraisal = appraisal.NewService(appraisal.Config{DB: p.DB, Tenants: a.Tenants, Calendars: cals, Queue: p.Queue,
+		Enforcer: enforcer, Clock: p.Clock, Files: p.Files, Log: p.Log})
 	a.Captcha = captcha.New(p.DB, p.SessionClock)
 	if p.Redis != nil {
 		a.Limiter = ratelimit.New(broker.Client(p.Redis), p.Log)
@@ -245,6 +252,7 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 		})
 		p.Registry.Every(queue.Periodic{Cron: "@every 1h", Type: seclog.PruneTask, Queue: queue.Low, Unique: 30 * time.Minute})
 		a.Supervision.Register(p.Registry)
+		a.Appraisal.Register(p.Registry, time.Hour)
 		p.Registry.Handle(supervision.TypeEmail, notifier.HandleEmail)
 	}
 	return a, nil
@@ -284,7 +292,8 @@ func (a *App) HTTPDeps() httpapi.Deps {
 		Supervision:   a.Supervision, Bus: a.Bus,
 		Files:   a.Files,
 		Captcha: a.Captcha, Limiter: a.Limiter,
-		Security: a.Security,
+		Security:  a.Security,
+		Appraisal: a.Appraisal,
 	}
 }
 
@@ -297,5 +306,8 @@ func (a *App) SeedDemo(ctx context.Context, dir, password string) (tenancy.Apply
 	}
 	s.Casework, s.Cases = a.Casework, !a.SkipDemoCases
 	s.ServiceCentre, s.Projects = a.ServiceCentre, a.Projects
+	if !a.SkipDemoAppraisal {
+		s.Appraisal = a.Appraisal
+	}
 	return s.Seed(ctx)
 }

@@ -15,6 +15,11 @@ const (
 	Auditor       = "auditor"
 )
 
+// A leading group exists at the city (领导小组, it reviews, adjusts, approves and
+// publishes appraisal across every tenant) and may exist in a county, where it reads
+// its own county's results and objects to them: appraisal:manage acts only at city
+// level (the appraisal service refuses them elsewhere).
+
 // RoleInfo describes a role for the console and for the granting rules.
 type RoleInfo struct {
 	Name    string `json:"name"`
@@ -39,7 +44,7 @@ var Roles = []RoleInfo{
 	{Name: WindowClerk, Label: "窗口受理员", LabelEN: "Window clerk"},
 	{Name: CaseHandler, Label: "承办人", LabelEN: "Case handler"},
 	{Name: Supervisor, Label: "监察员", LabelEN: "Supervisor", Subtree: true},
-	{Name: LeadingGroup, Label: "领导小组成员", LabelEN: "Leading group member", CityOnly: true, Subtree: true},
+	{Name: LeadingGroup, Label: "领导小组成员", LabelEN: "Leading group member", Subtree: true},
 	{Name: Auditor, Label: "审计员", LabelEN: "Auditor", Subtree: true},
 }
 
@@ -81,8 +86,11 @@ const (
 	SupervisionReply = "supervision:reply"
 	AppraisalRead    = "appraisal:read"
 	AppraisalManage  = "appraisal:manage"
-	AuditRead        = "audit:read"
-	OpsQueues        = "ops:queues"
+	// AppraisalObject lets a county (its leading group or supervision office) object
+	// to its own appraisal results within the objection window.
+	AppraisalObject = "appraisal:object"
+	AuditRead       = "audit:read"
+	OpsQueues       = "ops:queues"
 )
 
 // RolePermissions is the role × permission table. case:handle lets a role work the
@@ -98,8 +106,8 @@ var RolePermissions = map[string][]string{
 	DeptAdmin:     {TenantRead, DepartmentRead, UserRead, WindowRead, PowerRead, PowerDraft, CaseRead, CaseHandle, CaseManage, TaskRead, ProjectManage, SupervisionReply},
 	WindowClerk:   {TenantRead, DepartmentRead, WindowRead, PowerRead, CaseRead, CaseIntake, CaseHandle, TaskRead},
 	CaseHandler:   {TenantRead, DepartmentRead, PowerRead, CaseRead, CaseHandle, TaskRead, SupervisionReply},
-	Supervisor:    {TenantRead, DepartmentRead, UserRead, WindowRead, PowerRead, CaseRead, TaskRead, SupervisionRead, SupervisionAct, AppraisalRead},
-	LeadingGroup:  {TenantRead, DepartmentRead, PowerRead, CaseRead, SupervisionRead, AppraisalRead, AppraisalManage},
+	Supervisor:    {TenantRead, DepartmentRead, UserRead, WindowRead, PowerRead, CaseRead, TaskRead, SupervisionRead, SupervisionAct, AppraisalRead, AppraisalObject},
+	LeadingGroup:  {TenantRead, DepartmentRead, PowerRead, CaseRead, SupervisionRead, AppraisalRead, AppraisalManage, AppraisalObject},
 	Auditor:       {TenantRead, DepartmentRead, UserRead, AuditRead},
 }
 

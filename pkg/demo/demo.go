@@ -13,6 +13,7 @@ import (
 
 	"sunshine/pkg/actor"
 	"sunshine/pkg/apperr"
+	"sunshine/pkg/appraisal"
 	"sunshine/pkg/audit"
 	"sunshine/pkg/authz"
 	"sunshine/pkg/casework"
@@ -51,6 +52,7 @@ var Accounts = []Account{
 	{Tenant: "county", Username: "clerk", DisplayName: "综合窗口受理员", Roles: []authz.Grant{{Role: authz.WindowClerk}}, Department: "ZWFW"},
 	{Tenant: "county", Username: "handler", DisplayName: "住建局承办人", Roles: []authz.Grant{{Role: authz.CaseHandler}}, Department: "ZJJ"},
 	{Tenant: "county", Username: "supervisor", DisplayName: "县监察员", Roles: []authz.Grant{{Role: authz.Supervisor}}, Department: "JWJW"},
+	{Tenant: "county", Username: "leader", DisplayName: "县领导小组成员", Roles: []authz.Grant{{Role: authz.LeadingGroup}}},
 }
 
 // Seeder builds the demo.
@@ -71,6 +73,8 @@ type Seeder struct {
 	// Cases).
 	ServiceCentre *servicecentre.Service
 	Projects      *projects.Service
+	// Appraisal, with Cases, seeds the leading group's scheme and scores (seedAppraisal).
+	Appraisal *appraisal.Service
 	// Dir holds the tenant manifests; Password is every demo account's password.
 	Dir      string
 	Password string
@@ -119,6 +123,9 @@ func (s *Seeder) Seed(ctx context.Context) (tenancy.ApplyReport, error) {
 		return rep, err
 	}
 	if err := s.seedCases(ctx, all, hash); err != nil {
+		return rep, err
+	}
+	if err := s.seedAppraisal(ctx, all); err != nil {
 		return rep, err
 	}
 	return rep, nil

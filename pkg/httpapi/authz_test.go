@@ -161,7 +161,7 @@ func TestTenantAdminCannotGrantPlatformOrCityRoles(t *testing.T) {
 		code   string
 	}{
 		{map[string]any{"role": "platform_admin"}, 403, "authz.platform_role"},
-		{map[string]any{"role": "leading_group"}, 422, "validation_failed"},
+		{map[string]any{"role": "leading_group", "subtree": true}, 422, "validation_failed"},
 		{map[string]any{"role": "supervisor", "subtree": true}, 422, "validation_failed"},
 		{map[string]any{"role": "wizard"}, 422, "validation_failed"},
 		{map[string]any{"role": "window_clerk"}, 200, ""},

@@ -18,6 +18,7 @@ func (s *Server) register() {
 	s.registerOps()
 	s.registerProjects()
 	s.registerFiles()
+	s.registerAppraisal()
 
 	s.app.All("/api/*", notFoundAPI)
 	s.app.Use(s.console)

@@ -21,6 +21,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"sunshine/pkg/apperr"
+	"sunshine/pkg/appraisal"
 	"sunshine/pkg/authz"
 	"sunshine/pkg/calendar/tenantcal"
 	"sunshine/pkg/captcha"
@@ -70,6 +71,8 @@ type Deps struct {
 	// Supervision and its live event bus (nil without Redis).
 	Supervision *supervision.Service
 	Bus         *supervision.Bus
+	// Appraisal is the leading group's appraisal.
+	Appraisal *appraisal.Service
 	// Files is the platform's file store (nil: uploads are not served).
 	Files *files.Store
 	// Captcha guards public applications; Limiter counts public requests.
