@@ -93,6 +93,9 @@ type Options struct {
 	// DemoCases also seeds the demo's windows and a few hundred cases in every state
 	// (with the catalogue they run on; several seconds more).
 	DemoCases bool
+	// DemoAppraisal also seeds the demo's appraisal (with DemoCases): the scheme, two
+	// months of extra case history and their runs.
+	DemoAppraisal bool
 	// Redis gives the application a Redis (the real TEST_REDIS_URL one, in a private
 	// logical database, or an in-process one): a queue client, alarms, the live bus.
 	Redis bool
@@ -166,6 +169,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	t.Cleanup(app.Close)
 	app.SkipDemoCatalogue = !o.Catalogue && !o.DemoCases
 	app.SkipDemoCases = !o.DemoCases
+	app.SkipDemoAppraisal = !o.DemoAppraisal
 	if !o.NoDemo {
 		if _, err := app.SeedDemo(ctx, filepath.Join(RepoRoot(), "tenants"), DemoPassword); err != nil {
 			t.Fatalf("seed demo: %v", err)

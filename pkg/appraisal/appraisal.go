@@ -229,3 +229,11 @@ func init() {
 	apperr.Register("appraisal.unknown_department", "部门 {department} 不存在", "Department {department} does not exist")
 	apperr.Register("appraisal.files_not_configured", "文件存储未配置，不能上传证明材料", "The file store is not configured; evidence cannot be attached")
 }
+
+// WithClock returns a copy of the service on another clock that scores in the
+// caller's goroutine (no queue): the demo replays weeks of appraisal on a fake clock.
+func (s *Service) WithClock(c clock.Clock) *Service {
+	cp := *s
+	cp.clock, cp.queue = c, nil
+	return &cp
+}

@@ -2,7 +2,9 @@ package appraisal
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -56,12 +58,13 @@ func (p Points) Fixed2() string {
 
 var errPoints = errors.New("a number with at most two decimals")
 
-// UnmarshalJSON reads a JSON number with at most two decimals.
+// UnmarshalJSON reads a JSON number with at most two decimals. Anything else is a
+// type error (the transport names the field: 422, not a malformed body).
 func (p *Points) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	v, err := ParsePoints(string(b))
 	if err != nil {
-		return err
+		return &json.UnmarshalTypeError{Value: "number " + truncate(string(b), 20), Type: reflect.TypeFor[Points]()}
 	}
 	*p = v
 	return nil

@@ -80,6 +80,9 @@ type App struct {
 	// SkipDemoCases leaves the demo's windows and cases out of SeedDemo (they replay
 	// weeks of casework; API tests ask for them with apitest.Options.DemoCases).
 	SkipDemoCases bool
+	// SkipDemoAppraisal leaves the demo's appraisal (its scheme, extra case history and
+	// runs) out of SeedDemo.
+	SkipDemoAppraisal bool
 
 	closers []func()
 }
@@ -241,6 +244,8 @@ func (a *App) SeedDemo(ctx context.Context, dir, password string) (tenancy.Apply
 		s.Catalogue = a.Catalogue
 	}
 	s.Casework, s.Cases = a.Casework, !a.SkipDemoCases
-	s.Appraisal = a.Appraisal
+	if !a.SkipDemoAppraisal {
+		s.Appraisal = a.Appraisal
+	}
 	return s.Seed(ctx)
 }

@@ -50,6 +50,7 @@ var Accounts = []Account{
 	{Tenant: "county", Username: "clerk", DisplayName: "综合窗口受理员", Roles: []authz.Grant{{Role: authz.WindowClerk}}, Department: "ZWFW"},
 	{Tenant: "county", Username: "handler", DisplayName: "住建局承办人", Roles: []authz.Grant{{Role: authz.CaseHandler}}, Department: "ZJJ"},
 	{Tenant: "county", Username: "supervisor", DisplayName: "县监察员", Roles: []authz.Grant{{Role: authz.Supervisor}}, Department: "JWJW"},
+	{Tenant: "county", Username: "leader", DisplayName: "县领导小组成员", Roles: []authz.Grant{{Role: authz.LeadingGroup}}},
 }
 
 // Seeder builds the demo.
