@@ -59,7 +59,7 @@ export function runDetail(over: Partial<AppraisalRunDetail> = {}): AppraisalRunD
     period_start: '2026-11-01',
     period_end: '2026-12-01',
     kind: 'final',
-    revision: 1,
+    revision: 0,
     revision_of: null,
     revision_reason: '',
     status: 'objection',

@@ -187,3 +187,10 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`
 }
+
+/** The day before a date ("2026-12-01" → "2026-11-30"): the last day of a period whose end is exclusive. */
+export function dayBefore(date: string): string {
+  const t = Date.parse(`${date.slice(0, 10)}T00:00:00Z`)
+  if (Number.isNaN(t)) return date
+  return new Date(t - 86_400_000).toISOString().slice(0, 10)
+}

@@ -108,7 +108,7 @@ export function rankingBarOption(rows: readonly RankingRow[], title = ''): Chart
     aria: { enabled: true },
     title: title ? { text: title, left: 'center', textStyle: { fontSize: 14 } } : undefined,
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-    grid: { left: 8, right: 48, top: title ? 36 : 8, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 48, top: title ? 36 : 8, bottom: 8 },
     xAxis: { type: 'value', name: translate('appraisal.chart.score') },
     yAxis: { type: 'category', data: ordered.map((r) => `${r.rank}. ${r.name}`), axisLabel: { width: 160, overflow: 'truncate' } },
     series: [
@@ -136,7 +136,7 @@ export function trendOption(points: readonly AppraisalTrendPoint[]): ChartOption
     aria: { enabled: true },
     tooltip: { trigger: 'axis' },
     legend: { data: [translate('appraisal.chart.score'), translate('appraisal.chart.rank')], top: 0 },
-    grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 8, top: 36, bottom: 8 },
     xAxis: { type: 'category', data: sorted.map((p) => periodLabel(p.period)) },
     yAxis: [
       { type: 'value', name: translate('appraisal.chart.score'), scale: true },
@@ -213,7 +213,8 @@ export function indicatorRows(indicators: readonly RunIndicator[], categories: r
 /** "18 / 20 (90.00%)" for a rate, "3" for a count, "86.50" for an average — the raw figure in words. */
 export function figureText(row: Pick<IndicatorRow, 'measure' | 'numerator' | 'denominator' | 'count' | 'rate'>): string {
   if (row.measure === 'rate') {
-    return row.rate === null ? `${row.numerator} / ${row.denominator}` : `${row.numerator} / ${row.denominator} (${formatPoints(row.rate)}%)`
+    // Nothing to count (0 / 0): no rate to show.
+    return row.rate === null || !row.denominator ? `${row.numerator} / ${row.denominator}` : `${row.numerator} / ${row.denominator} (${formatPoints(row.rate)}%)`
   }
   if (row.measure === 'average') {
     // numerator: the sum of scores in hundredths; denominator: 100 points (in hundredths) per item.
