@@ -23,6 +23,7 @@ package appraisal
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -198,7 +199,7 @@ func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Mic
 func init() {
 	apperr.Register("appraisal.city_only", "只有市级领导小组可以执行此操作", "Only the city's leading group can do this")
 	apperr.Register("appraisal.bad_period", "考核周期「{period}」格式不正确（应为 2026-11、2026-Q4 或 2026）", "The period {period} is not valid (write 2026-11, 2026-Q4 or 2026)")
-	apperr.Register("appraisal.period_kind_mismatch", "该方案按{want}考核，周期「{period}」不符", "This scheme is scored by {want}; {period} is not such a period")
+	apperr.Register("appraisal.period_kind_mismatch", "该方案按{want_zh}考核，周期「{period}」不符", "This scheme is scored by {want}; {period} is not such a period")
 	apperr.Register("appraisal.period_not_started", "考核周期 {period} 尚未开始", "The period {period} has not started")
 	apperr.Register("appraisal.no_version_in_force", "周期 {period} 开始时该方案没有生效的版本", "No version of the scheme was in force when {period} began")
 	apperr.Register("appraisal.scheme_not_active", "考核方案未启用", "The scheme is not active")
@@ -210,8 +211,8 @@ func init() {
 	apperr.Register("appraisal.duplicate_code", "编码重复", "is used twice")
 	apperr.Register("appraisal.too_many", "不能超过 {max} 项", "must have at most {max} entries")
 	apperr.Register("appraisal.checklist_not_100", "评查表各项分值合计须为 100（现为 {sum}）", "The checklist's points must add up to 100 (they add up to {sum})")
-	apperr.Register("appraisal.rule_not_applicable", "该指标只能使用以下计分规则：{allowed}", "This indicator can only use these rules: {allowed}")
-	apperr.Register("appraisal.rule_field_not_applicable", "该字段不适用于 {rule} 规则", "does not apply to a {rule} rule")
+	apperr.Register("appraisal.rule_not_applicable", "该指标只能使用以下计分规则：{allowed_zh}", "This indicator can only use these rules: {allowed}")
+	apperr.Register("appraisal.rule_field_not_applicable", "该字段不适用于「{rule_zh}」规则", "does not apply to a {rule} rule")
 	apperr.Register("appraisal.min_above_max", "下限不能高于上限", "must not be above the maximum")
 	apperr.Register("appraisal.effective_not_period_start", "生效日期须为考核周期的第一天", "must be the first day of a period")
 	apperr.Register("appraisal.effective_rewrites_results", "生效日期 {date} 起的周期已有审定或公布的结果，不能改变其适用的方案版本", "Periods from {date} already have approved or published results; their scheme version cannot change")
@@ -236,4 +237,15 @@ func (s *Service) WithClock(c clock.Clock) *Service {
 	cp := *s
 	cp.clock, cp.queue = c, nil
 	return &cp
+}
+
+// ruleZh names the rule types in Chinese (messages).
+var ruleZh = map[string]string{RuleRatio: "按比例计分", RulePerCount: "按件计分", RuleSteps: "阶梯加分"}
+
+func rulesZh(rules []string) string {
+	out := make([]string, len(rules))
+	for i, r := range rules {
+		out[i] = ruleZh[r]
+	}
+	return strings.Join(out, "、")
 }

@@ -320,7 +320,7 @@ func (b *Body) Validate(reg *Registry) error {
 			}
 		}
 		if !slices.Contains(def.Rules, in.Rule.Type) {
-			add(f+".rule.type", "appraisal.rule_not_applicable", apperr.Params{"allowed": strings.Join(def.Rules, ", ")})
+			add(f+".rule.type", "appraisal.rule_not_applicable", apperr.Params{"allowed": strings.Join(def.Rules, ", "), "allowed_zh": rulesZh(def.Rules)})
 			continue
 		}
 		validateRule(in.Rule, f+".rule", add)
@@ -366,7 +366,7 @@ func validateRule(r Rule, f string, add func(string, string, ...apperr.Params)) 
 	}
 	forbid := func(name string, p *Points) {
 		if p != nil {
-			add(f+"."+name, "appraisal.rule_field_not_applicable", apperr.Params{"rule": r.Type})
+			add(f+"."+name, "appraisal.rule_field_not_applicable", apperr.Params{"rule": r.Type, "rule_zh": ruleZh[r.Type]})
 		}
 	}
 	switch r.Type {

@@ -85,7 +85,7 @@ type golden struct {
 	svc    *appraisal.Service
 	leader actor.Actor
 	scheme uuid.UUID
-	fx     *fixture
+	fx     *apitest.Facts
 }
 
 // leaderActor is the city's demo leading-group member as an actor.
@@ -109,53 +109,53 @@ func leaderActor(t *testing.T, env *apitest.Env) actor.Actor {
 func newGolden(t *testing.T, opts ...apitest.Options) *golden {
 	t.Helper()
 	env := apitest.New(t, opts...)
-	env.Clock.Set(at("2026-12-05 10:00"))
-	g := &golden{env: env, svc: env.App.Appraisal, leader: leaderActor(t, env), fx: newFixture(t, env)}
+	env.Clock.Set(apitest.At("2026-12-05 10:00"))
+	g := &golden{env: env, svc: env.App.Appraisal, leader: leaderActor(t, env), fx: env.Facts()}
 	fx := g.fx
 	ctx := context.Background()
 
-	zjj := fx.item("410581", "ZJJ", 20, 15)
-	scjg := fx.item("410581", "SCJG", 20, 20)
-	fx.item("410581", "JTYS", 20, 20) // ranked, no activity at all
-	fgw := fx.item("410500", "FGW", 20, 20)
-	fx.item("410500", "ZJJ", 20, 20)
+	zjj := fx.FiledItem("410581", "ZJJ", 20, 15)
+	scjg := fx.FiledItem("410581", "SCJG", 20, 20)
+	fx.FiledItem("410581", "JTYS", 20, 20) // ranked, no activity at all
+	fgw := fx.FiledItem("410500", "FGW", 20, 20)
+	fx.FiledItem("410500", "ZJJ", 20, 20)
 
 	// 林州 ZJJ: four decisions in October, one case still open, one deemed accepted.
-	c1 := fx.kase(zjj, kase{received: "2026-10-08 09:00", decided: "2026-10-12 10:00", due: "2026-10-20", limit: 15})
-	c2 := fx.kase(zjj, kase{received: "2026-10-09 09:00", decided: "2026-10-15 16:00", due: "2026-10-15", limit: 15})
-	fx.kase(zjj, kase{received: "2026-10-09 10:00", decided: "2026-10-22 11:00", due: "2026-10-20", limit: 20})
-	fx.kase(zjj, kase{received: "2026-10-08 11:00", decided: "2026-10-09 15:00", due: "2026-10-30", limit: 10, channel: "online"})
-	fx.kase(zjj, kase{received: "2026-10-28 09:00", due: "2026-11-20", limit: 15, channel: "online"})
-	fx.kase(zjj, kase{received: "2026-10-10 09:00", due: "2026-11-06", limit: 15, deemed: true})
+	c1 := fx.Case(zjj, apitest.Case{Received: "2026-10-08 09:00", Decided: "2026-10-12 10:00", Due: "2026-10-20", Limit: 15})
+	c2 := fx.Case(zjj, apitest.Case{Received: "2026-10-09 09:00", Decided: "2026-10-15 16:00", Due: "2026-10-15", Limit: 15})
+	fx.Case(zjj, apitest.Case{Received: "2026-10-09 10:00", Decided: "2026-10-22 11:00", Due: "2026-10-20", Limit: 20})
+	fx.Case(zjj, apitest.Case{Received: "2026-10-08 11:00", Decided: "2026-10-09 15:00", Due: "2026-10-30", Limit: 10, Channel: "online"})
+	fx.Case(zjj, apitest.Case{Received: "2026-10-28 09:00", Due: "2026-11-20", Limit: 15, Channel: "online"})
+	fx.Case(zjj, apitest.Case{Received: "2026-10-10 09:00", Due: "2026-11-06", Limit: 15, Deemed: true})
 	// A decision in November and a case received in September: outside the period.
-	fx.kase(zjj, kase{received: "2026-09-28 09:00", decided: "2026-11-03 09:00", due: "2026-11-10", limit: 15})
-	fx.step(zjj, c1, "2026-10-10 00:00", "2026-10-09 17:00")
-	fx.step(zjj, c1, "2026-10-14 00:00", "2026-10-15 09:00")
-	fx.step(zjj, c2, "2026-10-21 00:00", "")
-	fx.step(zjj, c2, "2026-11-05 00:00", "") // due in November
-	fx.fee(zjj, c2, "2026-10-15 16:00", true)
-	fx.fee(zjj, c2, "2026-10-15 16:05", true)
-	fx.fee(zjj, c1, "2026-10-12 10:00", false)
-	fx.notice(zjj, "2026-10-12 18:00", "2026-10-11 09:00")
-	fx.notice(zjj, "2026-10-19 18:00", "2026-10-20 09:00")
-	fx.notice(zjj, "2026-11-02 18:00", "")
-	fx.filing(zjj, "2026-10-13 00:00", "2026-10-12 09:00")
-	zjjID, countyID := zjj.dept, fx.tenant("410581")
-	fx.card(countyID, &zjjID, "reminder", "case_reminder", "2026-10-11 09:00", "", "")
-	fx.card(countyID, &zjjID, "reminder", "case_reminder", "2026-10-19 09:00", "", "")
-	fx.card(countyID, &zjjID, "yellow", "case_overdue", "2026-10-21 00:00", "", "")
-	fx.card(countyID, &zjjID, "yellow", "case_overdue", "2026-10-16 00:00", "accepted", "2026-10-20 10:00") // appeal upheld
-	fx.card(countyID, &zjjID, "yellow", "deemed_acceptance", "2026-10-17 00:00", "", "")                    // rule left out
-	fx.card(countyID, &zjjID, "red", "case_red", "2026-10-26 00:00", "", "")
-	fx.card(countyID, nil, "yellow", "filing_overdue", "2026-10-20 00:00", "", "") // no department: the county's
-	fx.card(countyID, &zjjID, "red", "case_red", "2026-11-02 00:00", "", "")       // November
+	fx.Case(zjj, apitest.Case{Received: "2026-09-28 09:00", Decided: "2026-11-03 09:00", Due: "2026-11-10", Limit: 15})
+	fx.Step(zjj, c1, "2026-10-10 00:00", "2026-10-09 17:00")
+	fx.Step(zjj, c1, "2026-10-14 00:00", "2026-10-15 09:00")
+	fx.Step(zjj, c2, "2026-10-21 00:00", "")
+	fx.Step(zjj, c2, "2026-11-05 00:00", "") // due in November
+	fx.Fee(zjj, c2, "2026-10-15 16:00", true)
+	fx.Fee(zjj, c2, "2026-10-15 16:05", true)
+	fx.Fee(zjj, c1, "2026-10-12 10:00", false)
+	fx.Notice(zjj, "2026-10-12 18:00", "2026-10-11 09:00")
+	fx.Notice(zjj, "2026-10-19 18:00", "2026-10-20 09:00")
+	fx.Notice(zjj, "2026-11-02 18:00", "")
+	fx.Filing(zjj, "2026-10-13 00:00", "2026-10-12 09:00")
+	zjjID, countyID := zjj.Dept, fx.Tenant("410581")
+	fx.Card(countyID, &zjjID, "reminder", "case_reminder", "2026-10-11 09:00", "", "")
+	fx.Card(countyID, &zjjID, "reminder", "case_reminder", "2026-10-19 09:00", "", "")
+	fx.Card(countyID, &zjjID, "yellow", "case_overdue", "2026-10-21 00:00", "", "")
+	fx.Card(countyID, &zjjID, "yellow", "case_overdue", "2026-10-16 00:00", "accepted", "2026-10-20 10:00") // appeal upheld
+	fx.Card(countyID, &zjjID, "yellow", "deemed_acceptance", "2026-10-17 00:00", "", "")                    // rule left out
+	fx.Card(countyID, &zjjID, "red", "case_red", "2026-10-26 00:00", "", "")
+	fx.Card(countyID, nil, "yellow", "filing_overdue", "2026-10-20 00:00", "", "") // no department: the county's
+	fx.Card(countyID, &zjjID, "red", "case_red", "2026-11-02 00:00", "", "")       // November
 	// 林州 SCJG: three decisions, one before its due day.
-	fx.kase(scjg, kase{received: "2026-10-08 09:00", decided: "2026-10-13 10:00", due: "2026-10-20", limit: 20})
-	fx.kase(scjg, kase{received: "2026-10-08 09:30", decided: "2026-10-14 10:00", due: "2026-10-14", limit: 20})
-	fx.kase(scjg, kase{received: "2026-10-08 10:00", decided: "2026-10-16 10:00", due: "2026-10-16", limit: 20})
+	fx.Case(scjg, apitest.Case{Received: "2026-10-08 09:00", Decided: "2026-10-13 10:00", Due: "2026-10-20", Limit: 20})
+	fx.Case(scjg, apitest.Case{Received: "2026-10-08 09:30", Decided: "2026-10-14 10:00", Due: "2026-10-14", Limit: 20})
+	fx.Case(scjg, apitest.Case{Received: "2026-10-08 10:00", Decided: "2026-10-16 10:00", Due: "2026-10-16", Limit: 20})
 	// City FGW: one yellow card.
-	fgwID := fgw.dept
-	fx.card(fx.tenant("410500"), &fgwID, "yellow", "case_overdue", "2026-10-22 00:00", "", "")
+	fgwID := fgw.Dept
+	fx.Card(fx.Tenant("410500"), &fgwID, "yellow", "case_overdue", "2026-10-22 00:00", "", "")
 
 	sc, err := g.svc.CreateScheme(ctx, g.leader, appraisal.SchemeInput{Name: "金标准方案", PeriodKind: "month", Body: goldenBody()})
 	if err != nil {
@@ -353,7 +353,7 @@ func TestReproducible(t *testing.T) {
 // dumpRun renders every stored row of a run's results, as text, in a fixed order.
 func dumpRun(t *testing.T, env *apitest.Env, runID uuid.UUID) string {
 	t.Helper()
-	conn := newFixture(t, env).conn
+	conn := env.Facts().Conn
 	var b strings.Builder
 	for _, q := range []string{
 		`SELECT r::text FROM appraisal_results r WHERE run_id = $1 ORDER BY subject_key`,

@@ -119,7 +119,7 @@ func registerBuiltins(r *Registry) {
 	} {
 		// A card counts unless, by the run's as-of instant, its appeal was upheld or a
 		// supervisor cancelled it.
-		excluded := `(status = 'cancelled' AND coalesce(cancelled_at, decided_at) < @as_of)`
+		excluded := `(status = 'cancelled' AND coalesce(cancelled_at, decided_at) <= @as_of)`
 		r.Register(Definition{
 			Code: "card." + lvl.level, Source: "supervision", Measure: MeasureCount, Revision: 1,
 			Name:        Label{lvl.name.Zh + "数", lvl.name.En},
@@ -130,8 +130,8 @@ func registerBuiltins(r *Registry) {
 					count(*) AS denominator,
 					count(*) FILTER (WHERE NOT ` + excluded + `) AS item_count,
 					jsonb_build_object(
-						'upheld_appeals', count(*) FILTER (WHERE decision = 'accepted' AND decided_at < @as_of),
-						'cancelled', count(*) FILTER (WHERE ` + excluded + ` AND NOT (decision = 'accepted' AND decided_at < @as_of)),
+						'upheld_appeals', count(*) FILTER (WHERE decision = 'accepted' AND decided_at <= @as_of),
+						'cancelled', count(*) FILTER (WHERE ` + excluded + ` AND NOT (decision = 'accepted' AND decided_at <= @as_of)),
 						'appeals_pending', count(*) FILTER (WHERE status = 'appealed')) AS raw
 				FROM supervision_card_facts
 				WHERE ` + inScope + ` AND level = '` + lvl.level + `' AND created_at >= @from AND created_at < @upto
@@ -218,7 +218,7 @@ func registerBuiltins(r *Registry) {
 		Compute: `SELECT subject_tenant_id AS tenant_id, subject_department_id AS department_id,
 				sum(score_cents)::bigint AS numerator, (count(*) * 10000)::bigint AS denominator, count(*) AS item_count, NULL::jsonb AS raw
 			FROM appraisal_reviews
-			WHERE subject_tenant_id = ANY (CAST(@tenants AS uuid[])) AND status = 'scored' AND scored_at < @as_of
+			WHERE subject_tenant_id = ANY (CAST(@tenants AS uuid[])) AND status = 'scored' AND scored_at <= @as_of
 				AND occurred_on >= CAST(@from_date AS date) AND occurred_on < CAST(@to_date AS date)
 			GROUP BY subject_tenant_id, subject_department_id`,
 		Items: `SELECT 'review' AS object_type, id AS object_id, subject_tenant_id AS tenant_id, subject_department_id AS department_id,
@@ -226,7 +226,7 @@ func registerBuiltins(r *Registry) {
 				jsonb_build_object('case_id', case_id, 'score', score_cents, 'reviewer', reviewer_name) AS detail
 			FROM appraisal_reviews
 			WHERE subject_tenant_id = CAST(@tenant AS uuid) AND (CAST(@department AS uuid) IS NULL OR subject_department_id = CAST(@department AS uuid))
-				AND status = 'scored' AND scored_at < @as_of AND occurred_on >= CAST(@from_date AS date) AND occurred_on < CAST(@to_date AS date)`,
+				AND status = 'scored' AND scored_at <= @as_of AND occurred_on >= CAST(@from_date AS date) AND occurred_on < CAST(@to_date AS date)`,
 	})
 	r.Register(Definition{
 		Code: "manual.inspection", Source: "appraisal", Measure: MeasureAverage, Manual: true, Revision: 1,
@@ -235,7 +235,7 @@ func registerBuiltins(r *Registry) {
 		Compute: `SELECT subject_tenant_id AS tenant_id, subject_department_id AS department_id,
 				sum(score_cents)::bigint AS numerator, (count(*) * 10000)::bigint AS denominator, count(*) AS item_count, NULL::jsonb AS raw
 			FROM appraisal_inspections
-			WHERE subject_tenant_id = ANY (CAST(@tenants AS uuid[])) AND created_at < @as_of
+			WHERE subject_tenant_id = ANY (CAST(@tenants AS uuid[])) AND created_at <= @as_of
 				AND occurred_on >= CAST(@from_date AS date) AND occurred_on < CAST(@to_date AS date)
 			GROUP BY subject_tenant_id, subject_department_id`,
 		Items: `SELECT 'inspection' AS object_type, id AS object_id, subject_tenant_id AS tenant_id, subject_department_id AS department_id,
@@ -243,9 +243,9 @@ func registerBuiltins(r *Registry) {
 				jsonb_build_object('score', score_cents, 'occurred_on', occurred_on) AS detail
 			FROM appraisal_inspections
 			WHERE subject_tenant_id = CAST(@tenant AS uuid) AND (CAST(@department AS uuid) IS NULL OR subject_department_id = CAST(@department AS uuid))
-				AND created_at < @as_of AND occurred_on >= CAST(@from_date AS date) AND occurred_on < CAST(@to_date AS date)`,
+				AND created_at <= @as_of AND occurred_on >= CAST(@from_date AS date) AND occurred_on < CAST(@to_date AS date)`,
 	})
-	revoked := `(status = 'revoked' AND revoked_at < @as_of)`
+	revoked := `(status = 'revoked' AND revoked_at <= @as_of)`
 	r.Register(Definition{
 		Code: "manual.fault", Source: "appraisal", Measure: MeasureCount, Manual: true, Revision: 1,
 		Name:        Label{"过错责任追究", "Fault accountability records"},
@@ -254,7 +254,7 @@ func registerBuiltins(r *Registry) {
 				count(*) FILTER (WHERE NOT ` + revoked + `) AS numerator, count(*) AS denominator,
 				count(*) FILTER (WHERE NOT ` + revoked + `) AS item_count, jsonb_build_object('revoked', count(*) FILTER (WHERE ` + revoked + `)) AS raw
 			FROM appraisal_faults
-			WHERE subject_tenant_id = ANY (CAST(@tenants AS uuid[])) AND created_at < @as_of
+			WHERE subject_tenant_id = ANY (CAST(@tenants AS uuid[])) AND created_at <= @as_of
 				AND occurred_on >= CAST(@from_date AS date) AND occurred_on < CAST(@to_date AS date)
 			GROUP BY subject_tenant_id, subject_department_id`,
 		Items: `SELECT 'fault' AS object_type, id AS object_id, subject_tenant_id AS tenant_id, subject_department_id AS department_id,
@@ -263,6 +263,6 @@ func registerBuiltins(r *Registry) {
 				jsonb_build_object('person', person, 'case_id', case_id, 'card_id', card_id, 'status', status) AS detail
 			FROM appraisal_faults
 			WHERE subject_tenant_id = CAST(@tenant AS uuid) AND (CAST(@department AS uuid) IS NULL OR subject_department_id = CAST(@department AS uuid))
-				AND created_at < @as_of AND occurred_on >= CAST(@from_date AS date) AND occurred_on < CAST(@to_date AS date)`,
+				AND created_at <= @as_of AND occurred_on >= CAST(@from_date AS date) AND occurred_on < CAST(@to_date AS date)`,
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func pending(t *testing.T, env *apitest.Env) []*asynq.TaskInfo {
 func (g *golden) scoreEvents(t *testing.T, runID uuid.UUID) int {
 	t.Helper()
 	var n int
-	if err := g.fx.conn.QueryRow(context.Background(),
+	if err := g.fx.Conn.QueryRow(context.Background(),
 		`SELECT count(*) FROM audit_events WHERE action = 'appraisal_run.score' AND object_id = $1`, runID.String()).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
@@ -158,4 +159,26 @@ func keys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestFailedRun: a run whose scoring failed for good says so and can be scored again.
+func TestFailedRun(t *testing.T) {
+	t.Parallel()
+	g := newGolden(t, apitest.Options{Redis: true})
+	ctx := context.Background()
+	run, err := g.svc.RequestRun(ctx, g.leader, appraisal.RunRequest{SchemeID: g.scheme, Period: "2026-10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.svc.FailRun(ctx, run.ID, run.Generation, errors.New("statement timeout")); err != nil {
+		t.Fatal(err)
+	}
+	d := g.detail(t, run.ID)
+	if d.Status != appraisal.RunFailed || d.Error != "statement timeout" || strings.Join(d.AllowedActions, ",") != "rescore" {
+		t.Fatalf("failed run: %s %q %v", d.Status, d.Error, d.AllowedActions)
+	}
+	again, err := g.svc.RequestRun(ctx, g.leader, appraisal.RunRequest{SchemeID: g.scheme, Period: "2026-10"})
+	if err != nil || again.Status != appraisal.RunScoring || again.Generation != run.Generation+1 {
+		t.Fatalf("rescore after failure: %v %+v", err, again)
+	}
 }

@@ -201,7 +201,7 @@ func (s *Service) runViews(ctx context.Context, tx *gorm.DB, a actor.Actor, runs
 		if v.Definitions == nil {
 			v.Definitions = []byte("{}")
 		}
-		object := a.Kind == actor.KindUser && s.enforcer != nil && s.enforcer.Allowed(a.UserID, a.TenantPath, "appraisal:object") &&
+		object := !manage && a.Kind == actor.KindUser && s.enforcer != nil && s.enforcer.Allowed(a.UserID, a.TenantPath, "appraisal:object") &&
 			r.Status == RunObjection && (r.ObjectionDeadline == nil || now.Before(*r.ObjectionDeadline)) && audienceHas(r.Audience, a.TenantID)
 		v.AllowedActions = runMachine.Allowed(r.Status, func(action string) bool {
 			switch action {

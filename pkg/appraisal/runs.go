@@ -63,8 +63,8 @@ func (s *Service) resolvePeriod(ctx context.Context, tx *gorm.DB, city *tenant.T
 		return nil, err
 	}
 	if p.Kind != sc.PeriodKind {
-		return nil, apperr.Invalid("appraisal.period_kind_mismatch", apperr.Params{"period": p.Label, "want": kindLabel(sc.PeriodKind)}).
-			WithField("period", "appraisal.period_kind_mismatch", apperr.Params{"period": p.Label, "want": kindLabel(sc.PeriodKind)})
+		return nil, apperr.Invalid("appraisal.period_kind_mismatch", apperr.Params{"period": p.Label, "want": sc.PeriodKind, "want_zh": kindLabel(sc.PeriodKind)}).
+			WithField("period", "appraisal.period_kind_mismatch", apperr.Params{"period": p.Label, "want": sc.PeriodKind, "want_zh": kindLabel(sc.PeriodKind)})
 	}
 	if p.Start.After(calendar.DateOf(now)) {
 		return nil, apperr.Invalid("appraisal.period_not_started", apperr.Params{"period": p.Label}).
@@ -235,7 +235,59 @@ func (s *Service) HandleScore(ctx context.Context, t *asynq.Task) error {
 	if err != nil && apperr.IsKind(err, apperr.KindNotFound) {
 		return fmt.Errorf("%w: %v", asynq.SkipRetry, err)
 	}
+	if err != nil {
+		retried, _ := asynq.GetRetryCount(ctx)
+		maxRetry, ok := asynq.GetMaxRetry(ctx)
+		if ok && retried >= maxRetry {
+			if ferr := s.FailRun(ctx, p.RunID, p.Generation, err); ferr != nil {
+				s.log.Error("appraisal: recording a failed run", "run", p.RunID, "error", ferr)
+			}
+		}
+	}
 	return err
+}
+
+// FailRun records that scoring a run's generation failed for good (the last retry of
+// its task): the run shows the error and may be scored again.
+func (s *Service) FailRun(ctx context.Context, runID uuid.UUID, generation int, cause error) error {
+	var run Run
+	all, err := s.tenants.All(ctx)
+	if err != nil {
+		return err
+	}
+	var cities []uuid.UUID
+	for _, t := range all {
+		if t.Level == tenant.LevelCity {
+			cities = append(cities, t.ID)
+		}
+	}
+	if err := s.db.Tx(ctx, db.ReadOnlyScope(cities), func(tx *gorm.DB) error { return tx.Where("id = ?", runID).First(&run).Error }); err != nil {
+		return db.Classify(err)
+	}
+	city, err := s.tenants.ByID(ctx, run.TenantID)
+	if err != nil {
+		return err
+	}
+	a := actor.System(city.ID, city.Code)
+	msg := truncate(cause.Error(), 500)
+	return s.db.Tx(ctx, db.TenantScope(city.ID, uuid.Nil), func(tx *gorm.DB) error {
+		r, err := lockRun(tx, city.ID, runID)
+		if err != nil {
+			return err
+		}
+		if r.Status != RunScoring || r.Generation != generation {
+			return nil
+		}
+		next, err := runMachine.Next("fail", r.Status)
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(r).Updates(map[string]any{"status": next, "error": msg}).Error; err != nil {
+			return db.Classify(err)
+		}
+		return audit.Record(tx, a, s.now(), audit.Event{Action: "appraisal_run.fail", ObjectType: "appraisal_run", ObjectID: r.ID.String(),
+			Before: map[string]any{"status": r.Status}, After: map[string]any{"status": next}, Data: map[string]any{"error": msg, "generation": generation}})
+	})
 }
 
 // Tick keeps every active scheme current, for every city: it scores open periods

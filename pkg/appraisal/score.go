@@ -459,14 +459,14 @@ func (s *Service) scoreLocked(ctx context.Context, tx *gorm.DB, a actor.Actor, r
 		return db.Classify(err)
 	}
 	if len(sc.results) > 0 {
-		if err := tx.CreateInBatches(sc.results, 500).Error; err != nil {
+		if err := tx.CreateInBatches(sc.results, 250).Error; err != nil {
 			return db.Classify(err)
 		}
 		var inds []ResultIndicator
 		for _, r := range sc.results {
 			inds = append(inds, sc.indicators[r.SubjectKey]...)
 		}
-		if err := tx.CreateInBatches(inds, 1000).Error; err != nil {
+		if err := tx.CreateInBatches(inds, 250).Error; err != nil {
 			return db.Classify(err)
 		}
 	}

@@ -394,3 +394,149 @@ func sameInstant(a, b string) bool {
 	tb, err2 := time.Parse(time.RFC3339Nano, b)
 	return err1 == nil && err2 == nil && ta.Equal(tb)
 }
+
+// TestAppraisalManualInputs: the leading group's office samples and scores case files,
+// records an inspection and a fault with evidence (uploaded through the file store,
+// downloadable through appraisal only), and they count in the next run; periods and
+// the trend answer for the console's charts.
+func TestAppraisalManualInputs(t *testing.T) {
+	t.Parallel()
+	w := newAppraisalWorld(t)
+	L := w.leader
+	var sc struct{ ID string }
+	w.do(t, L, "POST", "/api/v1/appraisal/schemes", appraisalSchemeWithManual(), 201).JSON(t, &sc)
+	w.do(t, L, "POST", "/api/v1/appraisal/schemes/"+sc.ID+"/activate", map[string]any{"effective_from": "2026-10-01"}, 200)
+
+	ct, body := multipartFile(t, "检查记录.pdf", append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("1"), 1000)...))
+	var file struct{ ID string }
+	r := L.DoRaw("POST", "/api/v1/files?kind=appraisal.evidence", ct, body)
+	if r.Status != 201 {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &file)
+	if r := w.lz.DoRaw("POST", "/api/v1/files?kind=appraisal.evidence", ct, body); r.Status != 403 {
+		t.Fatalf("a county uploads the leading group's evidence: %d", r.Status)
+	}
+
+	// Sampling: bad requests, then two of 林州住建局's October decisions.
+	w.do(t, L, "POST", "/api/v1/appraisal/reviews", map[string]any{"scheme_id": sc.ID, "period": "2026-10", "tenant": "410581", "department": "ZJJ", "size": 0}, 422)
+	w.do(t, L, "POST", "/api/v1/appraisal/reviews", map[string]any{"scheme_id": sc.ID, "period": "2026-10", "tenant": "999999", "department": "ZJJ", "size": 2}, 422)
+	w.do(t, L, "POST", "/api/v1/appraisal/reviews", map[string]any{"scheme_id": sc.ID, "period": "2026-10", "tenant": "410581", "department": "SCJG", "size": 2}, 409, "appraisal.no_cases_to_sample")
+	var drawn struct {
+		Items []struct {
+			ID    string
+			Lines []struct {
+				MaxPoints float64 `json:"max_points"`
+			}
+		}
+	}
+	w.do(t, L, "POST", "/api/v1/appraisal/reviews", map[string]any{"scheme_id": sc.ID, "period": "2026-10", "tenant": "410581", "department": "ZJJ", "size": 5}, 201).JSON(t, &drawn)
+	if len(drawn.Items) != 2 || len(drawn.Items[0].Lines) != 5 {
+		t.Fatalf("drawn: %+v", drawn)
+	}
+	w.do(t, L, "POST", "/api/v1/appraisal/reviews", map[string]any{"scheme_id": sc.ID, "period": "2026-10", "tenant": "410581", "department": "ZJJ", "size": 5}, 409, "appraisal.no_cases_to_sample")
+	w.do(t, L, "PUT", "/api/v1/appraisal/reviews/"+drawn.Items[0].ID, map[string]any{"scores": []float64{20, 25}}, 422, "appraisal.checklist_mismatch")
+	w.do(t, L, "PUT", "/api/v1/appraisal/reviews/"+drawn.Items[0].ID, map[string]any{"scores": []float64{21, 25, 20, 20, 15}}, 422)
+	w.do(t, L, "PUT", "/api/v1/appraisal/reviews/"+drawn.Items[0].ID, map[string]any{"scores": []float64{20, 25, 20, 20, 15}, "evidence_file_ids": []string{file.ID}}, 200)
+	w.do(t, L, "PUT", "/api/v1/appraisal/reviews/"+drawn.Items[1].ID, map[string]any{"scores": []float64{10, 20, 20, 20, 10}}, 200)
+	var reviews struct {
+		Items []struct {
+			Score    *float64
+			Evidence []struct{ ID string }
+		}
+	}
+	w.do(t, w.lz, "GET", "/api/v1/appraisal/reviews?period=2026-10", nil, 200).JSON(t, &reviews)
+	if len(reviews.Items) != 2 {
+		t.Fatalf("林州 reads its reviews: %d", len(reviews.Items))
+	}
+	w.do(t, w.hx, "GET", "/api/v1/appraisal/reviews?period=2026-10", nil, 200).JSON(t, &reviews)
+	if len(reviews.Items) != 0 {
+		t.Fatalf("滑县 reads 林州's reviews")
+	}
+
+	w.do(t, L, "POST", "/api/v1/appraisal/inspections", map[string]any{"tenant": "410581", "occurred_on": "2027-01-01", "title": "x", "score": 80}, 422)
+	w.do(t, L, "POST", "/api/v1/appraisal/inspections", map[string]any{"tenant": "410581", "occurred_on": "2026-10-20", "title": "x", "score": 101}, 422)
+	w.do(t, L, "POST", "/api/v1/appraisal/inspections", map[string]any{"tenant": "410581", "department": "ZJJ", "occurred_on": "2026-10-20",
+		"title": "窗口实地检查", "score": 70, "evidence_file_ids": []string{file.ID}}, 422) // the file is already attached to the review
+	w.do(t, L, "POST", "/api/v1/appraisal/inspections", map[string]any{"tenant": "410581", "department": "ZJJ", "occurred_on": "2026-10-20",
+		"title": "窗口实地检查", "score": 70}, 201)
+	var fault struct {
+		Entry struct{ ID string }
+	}
+	w.do(t, L, "POST", "/api/v1/appraisal/faults", map[string]any{"tenant": "410581", "department": "ZJJ", "occurred_on": "2026-10-21",
+		"description": "超期", "case_id": "01a24835-6e7e-78b1-8965-4268cc099d9d"}, 422)
+	w.do(t, L, "POST", "/api/v1/appraisal/faults", map[string]any{"tenant": "410581", "department": "ZJJ", "occurred_on": "2026-10-21",
+		"person": "李四", "description": "超期未告知"}, 201).JSON(t, &fault)
+	w.do(t, w.lz, "POST", "/api/v1/appraisal/faults/"+fault.Entry.ID+"/revoke", map[string]any{"reason": "x"}, 403)
+
+	var run runJSON
+	w.do(t, L, "POST", "/api/v1/appraisal/runs", map[string]any{"scheme_id": sc.ID, "period": "2026-10"}, 202).JSON(t, &run)
+	var subj struct {
+		Result struct {
+			Indicators []struct {
+				Code   string
+				Points float64
+				Count  int
+			}
+		} `json:"result"`
+		Drillable bool
+	}
+	w.do(t, L, "GET", "/api/v1/appraisal/runs/"+run.ID+"/results/410581.ZJJ", nil, 200).JSON(t, &subj)
+	got := map[string]float64{}
+	for _, in := range subj.Result.Indicators {
+		got[in.Code] = in.Points
+	}
+	// Reviews (100 + 80)/2 = 90 % of 10; inspection 70 % of 10; one fault: 10 − 5.
+	if got["review"] != 9 || got["inspection"] != 7 || got["fault"] != 5 || !subj.Drillable {
+		t.Fatalf("manual indicators: %v", got)
+	}
+	// The evidence of the review is downloadable by the leading group only.
+	w.do(t, L, "GET", "/api/v1/appraisal/evidence/"+file.ID, nil, 200)
+	w.do(t, w.hx, "GET", "/api/v1/appraisal/evidence/"+file.ID, nil, 404)
+	// Revoked faults stop counting in later runs.
+	w.do(t, L, "POST", "/api/v1/appraisal/faults/"+fault.Entry.ID+"/revoke", map[string]any{"reason": "复核撤销"}, 200)
+	w.do(t, L, "POST", "/api/v1/appraisal/faults/"+fault.Entry.ID+"/revoke", map[string]any{"reason": "again"}, 409)
+	w.env.Clock.Advance(time.Minute)
+	w.do(t, L, "POST", "/api/v1/appraisal/runs", map[string]any{"scheme_id": sc.ID, "period": "2026-10"}, 202)
+	w.do(t, L, "GET", "/api/v1/appraisal/runs/"+run.ID+"/results/410581.ZJJ", nil, 200).JSON(t, &subj)
+	for _, in := range subj.Result.Indicators {
+		if in.Code == "fault" && (in.Points != 10 || in.Count != 0) {
+			t.Fatalf("a revoked fault still counts: %+v", in)
+		}
+	}
+
+	var periods struct {
+		Items []struct {
+			Period string
+			Closed bool
+			Runs   []struct{ Kind string }
+		}
+	}
+	w.do(t, L, "GET", "/api/v1/appraisal/schemes/"+sc.ID+"/periods", nil, 200).JSON(t, &periods)
+	if len(periods.Items) != 3 || periods.Items[0].Period != "2026-12" || periods.Items[0].Closed || !periods.Items[2].Closed || len(periods.Items[2].Runs) != 1 {
+		t.Fatalf("periods: %+v", periods)
+	}
+	var trend struct {
+		Items []struct {
+			Period string
+			Score  float64
+		}
+	}
+	w.do(t, L, "GET", "/api/v1/appraisal/schemes/"+sc.ID+"/trend?subject=410581.ZJJ", nil, 200).JSON(t, &trend)
+	if len(trend.Items) != 1 || trend.Items[0].Period != "2026-10" {
+		t.Fatalf("trend: %+v", trend)
+	}
+	w.do(t, L, "GET", "/api/v1/appraisal/schemes/"+sc.ID+"/trend", nil, 400)
+}
+
+func appraisalSchemeWithManual() map[string]any {
+	s := appraisalScheme()
+	b := s["body"].(map[string]any)
+	b["categories"] = append(b["categories"].([]map[string]any), map[string]any{"code": "manual", "name": "检查", "kind": "bonus", "weight": 30})
+	b["indicators"] = append(b["indicators"].([]map[string]any),
+		map[string]any{"code": "review", "category": "manual", "definition": "manual.file_review", "rule": map[string]any{"type": "ratio", "max_points": 10}},
+		map[string]any{"code": "inspection", "category": "manual", "definition": "manual.inspection", "rule": map[string]any{"type": "ratio", "max_points": 10}},
+		map[string]any{"code": "fault", "category": "manual", "definition": "manual.fault", "rule": map[string]any{"type": "per_count", "base_points": 10, "per_item": -5, "min_points": 0}},
+	)
+	return s
+}

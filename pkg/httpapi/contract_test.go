@@ -31,7 +31,7 @@ func TestContractNegativeRequests(t *testing.T) {
 	for _, l := range []struct{ tenant, user string }{
 		{"410500", "admin"}, {"410500", "legal"}, {"410500", "supervisor"}, {"410500", "leader"}, {"410500", "auditor"},
 		{"410581", "admin"}, {"410581", "legal"}, {"410581", "deptadmin"}, {"410581", "clerk"}, {"410581", "handler"},
-		{"410581", "supervisor"},
+		{"410581", "supervisor"}, {"410581", "leader"},
 	} {
 		callers[l.tenant+"/"+l.user] = env.Login(l.tenant, l.user)
 	}
