@@ -1,17 +1,28 @@
 // ECharts, modular: only the charts, components and renderer registered here reach the bundle.
 // Register more here when a page needs them.
 import { init, use, type ComposeOption, type EChartsType } from 'echarts/core'
-import { BarChart, LineChart, PieChart, type BarSeriesOption, type LineSeriesOption, type PieSeriesOption } from 'echarts/charts'
+import {
+  BarChart,
+  LineChart,
+  PieChart,
+  RadarChart,
+  type BarSeriesOption,
+  type LineSeriesOption,
+  type PieSeriesOption,
+  type RadarSeriesOption,
+} from 'echarts/charts'
 import {
   AriaComponent,
   DatasetComponent,
   GridComponent,
   LegendComponent,
+  RadarComponent,
   TitleComponent,
   TooltipComponent,
   type DatasetComponentOption,
   type GridComponentOption,
   type LegendComponentOption,
+  type RadarComponentOption,
   type TitleComponentOption,
   type TooltipComponentOption,
 } from 'echarts/components'
@@ -21,10 +32,12 @@ use([
   BarChart,
   LineChart,
   PieChart,
+  RadarChart,
   AriaComponent,
   DatasetComponent,
   GridComponent,
   LegendComponent,
+  RadarComponent,
   TitleComponent,
   TooltipComponent,
   CanvasRenderer,
@@ -35,9 +48,11 @@ export type ChartOption = ComposeOption<
   | BarSeriesOption
   | LineSeriesOption
   | PieSeriesOption
+  | RadarSeriesOption
   | DatasetComponentOption
   | GridComponentOption
   | LegendComponentOption
+  | RadarComponentOption
   | TitleComponentOption
   | TooltipComponentOption
 >

@@ -1,4 +1,5 @@
 import type { MessageSchema } from './zh-CN'
+import appraisalEn from './appraisal/en'
 
 // English. The type makes a missing or extra key a compile error; tests/unit/i18n.spec.ts checks it again at run time.
 const en: MessageSchema = {
@@ -87,6 +88,10 @@ const en: MessageSchema = {
     supervisionOverview: 'Overview',
     supervisionCards: 'Cards',
     supervisionNotices: 'Notices',
+    appraisal: 'Appraisal',
+    appraisalRanking: 'Rankings',
+    appraisalSchemes: 'Schemes',
+    appraisalManual: 'Manual scores',
     opsQueues: 'Task queues',
     audit: 'Audit log',
     securityEvents: 'Security log',
@@ -964,6 +969,7 @@ const en: MessageSchema = {
     status: 'Case status',
     complaint: 'Complaints',
     disclosure: 'Information disclosure',
+    appraisal: 'Performance appraisal',
     notFoundTitle: 'Portal not found',
     notFound: 'There is no portal for division code {code}. Check the address.',
     suspendedTitle: 'Portal unavailable',
@@ -1428,6 +1434,14 @@ const en: MessageSchema = {
     captchaRefresh: 'Hard to read? Get another',
     captchaFailed: 'The captcha did not load; click the picture to retry',
   },
+  portalAppraisal: {
+    title: 'Published appraisal results',
+    period: 'Period',
+    none: 'No results published yet',
+    published: 'published {time}',
+    revision: 'Revision {n} ({time}): {reason}',
+  },
+  appraisal: appraisalEn,
   portalStatus: {
     title: 'Case status',
     hint: 'Enter the tracking number and the query code from your receipt; you may add the last four characters of the applicant’s ID number or unified social credit code as a check.',

@@ -1,4 +1,5 @@
 // Simplified Chinese: the default language and the schema every other locale must match.
+import appraisalZh from './appraisal/zh-CN'
 const zhCN = {
   app: {
     title: '阳光施政平台',
@@ -86,6 +87,10 @@ const zhCN = {
     supervisionOverview: '监察总览',
     supervisionCards: '监察卡',
     supervisionNotices: '督办单',
+    appraisal: '绩效考核',
+    appraisalRanking: '考核排名',
+    appraisalSchemes: '考核方案',
+    appraisalManual: '手工评分',
     opsQueues: '任务队列',
     audit: '审计日志',
     securityEvents: '安全日志',
@@ -963,6 +968,7 @@ const zhCN = {
     status: '办件查询',
     complaint: '投诉',
     disclosure: '信息公开',
+    appraisal: '绩效考核',
     notFoundTitle: '未找到该门户',
     notFound: '区划代码 {code} 没有对应的政务公开门户，请检查网址。',
     suspendedTitle: '门户暂停服务',
@@ -1427,6 +1433,14 @@ const zhCN = {
     captchaRefresh: '看不清？换一张',
     captchaFailed: '验证码加载失败，请点击图片重试',
   },
+  portalAppraisal: {
+    title: '绩效考核结果公示',
+    period: '考核周期',
+    none: '尚未公布考核结果',
+    published: '{time} 公布',
+    revision: '第 {n} 次更正（{time}）：{reason}',
+  },
+  appraisal: appraisalZh,
   portalStatus: {
     title: '办件查询',
     hint: '输入受理回执上的受理编号和查询码，查询办理进度；也可另填申请人证件号码（身份证号码或统一社会信用代码）的后四位一并核对。',

@@ -18,6 +18,7 @@ import {
   User,
 } from '@element-plus/icons-vue'
 import { DataAnalysis, Lock, Message, Operation, Warning } from '@element-plus/icons-vue'
+import { Document, Edit, Histogram, TrendCharts } from '@element-plus/icons-vue'
 import type { MessageSchema } from '@/locales/zh-CN'
 import { checkPerm, type PermRequirement } from '@/utils/perm'
 
@@ -166,6 +167,39 @@ export const menu: MenuItem[] = [
         icon: Message,
         perm: ['supervision:read', 'supervision:reply'],
         view: () => import('@/views/supervision/NoticesView.vue'),
+      },
+    ],
+  },
+  // 绩效考核: the leading group's rankings, schemes and manual inputs (a county's readers see their own, read-only).
+  {
+    name: 'appraisal-group',
+    path: '/appraisal-group',
+    title: 'menu.appraisal',
+    icon: TrendCharts,
+    children: [
+      {
+        name: 'appraisal',
+        path: '/appraisal',
+        title: 'menu.appraisalRanking',
+        icon: Histogram,
+        perm: 'appraisal:read',
+        view: () => import('@/views/appraisal/RunsView.vue'),
+      },
+      {
+        name: 'appraisal-schemes',
+        path: '/appraisal/schemes',
+        title: 'menu.appraisalSchemes',
+        icon: Document,
+        perm: 'appraisal:read',
+        view: () => import('@/views/appraisal/SchemesView.vue'),
+      },
+      {
+        name: 'appraisal-manual',
+        path: '/appraisal/manual',
+        title: 'menu.appraisalManual',
+        icon: Edit,
+        perm: 'appraisal:read',
+        view: () => import('@/views/appraisal/ManualView.vue'),
       },
     ],
   },

@@ -50,6 +50,12 @@ export const routes: RouteRecordRaw[] = [
       },
       { path: 'apply', name: 'portal-apply', component: () => import('@/views/portal/PortalApplyView.vue'), meta: { title: 'portal.apply' } },
       { path: 'status', name: 'portal-status', component: () => import('@/views/portal/PortalStatusView.vue'), meta: { title: 'portal.status' } },
+      {
+        path: 'appraisal',
+        name: 'portal-appraisal',
+        component: () => import('@/views/portal/PortalAppraisalView.vue'),
+        meta: { title: 'portal.appraisal' },
+      },
       { path: 'complaint', name: 'portal-complaint', component: PortalPlaceholder, meta: { title: 'portal.complaint' } },
       {
         path: 'disclosure',
@@ -109,6 +115,37 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('@/views/catalogue/PowerEditorView.vue'),
         meta: { title: 'catalogue.editTitleShort', perm: 'power:draft' },
       },
+      // 绩效考核's pages below its lists (not in the menu).
+      {
+        path: 'appraisal/runs/:id',
+        name: 'appraisal-run',
+        component: () => import('@/views/appraisal/RankingView.vue'),
+        meta: { title: 'menu.appraisalRanking', perm: 'appraisal:read' },
+      },
+      {
+        path: 'appraisal/runs/:id/subjects/:subject',
+        name: 'appraisal-subject',
+        component: () => import('@/views/appraisal/SubjectView.vue'),
+        meta: { title: 'appraisal.subject.title', perm: 'appraisal:read' },
+      },
+      {
+        path: 'appraisal/schemes/new',
+        name: 'appraisal-scheme-new',
+        component: () => import('@/views/appraisal/SchemeEditorView.vue'),
+        meta: { title: 'appraisal.scheme.create', perm: 'appraisal:manage' },
+      },
+      {
+        path: 'appraisal/schemes/:id',
+        name: 'appraisal-scheme',
+        component: () => import('@/views/appraisal/SchemeDetailView.vue'),
+        meta: { title: 'menu.appraisalSchemes', perm: 'appraisal:read' },
+      },
+      {
+        path: 'appraisal/schemes/:id/edit',
+        name: 'appraisal-scheme-edit',
+        component: () => import('@/views/appraisal/SchemeEditorView.vue'),
+        meta: { title: 'appraisal.scheme.editTitle', perm: 'appraisal:manage' },
+      },
       {
         path: 'profile',
         name: 'profile',
@@ -135,6 +172,13 @@ export const routes: RouteRecordRaw[] = [
     name: 'case-receipt',
     component: () => import('@/views/cases/ReceiptView.vue'),
     meta: { title: 'receipt.title', perm: 'case:read' },
+  },
+  // The printable appraisal report, like the receipt: only the tables on paper.
+  {
+    path: '/appraisal/runs/:id/report',
+    name: 'appraisal-report',
+    component: () => import('@/views/appraisal/ReportView.vue'),
+    meta: { title: 'appraisal.report', perm: 'appraisal:read' },
   },
   {
     path: '/:pathMatch(.*)*',

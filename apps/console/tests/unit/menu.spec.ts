@@ -31,6 +31,9 @@ describe('menu', () => {
       supervision: 'supervision:read',
       'supervision-cards': ['supervision:read', 'supervision:reply'],
       'supervision-notices': ['supervision:read', 'supervision:reply'],
+      appraisal: 'appraisal:read',
+      'appraisal-schemes': 'appraisal:read',
+      'appraisal-manual': 'appraisal:read',
       audit: 'audit:read',
       'security-events': 'audit:read',
       'ops-queues': 'ops:queues',
@@ -58,6 +61,11 @@ describe('menu', () => {
     expect(names(sup[1]!.children!)).toEqual(['supervision', 'supervision-cards', 'supervision-notices'])
     expect(names(filterMenu(menu, ['supervision:reply'])[1]!.children!)).toEqual(['supervision-cards', 'supervision-notices'])
     expect(names(filterMenu(menu, ['ops:queues']))).toEqual(['dashboard', 'ops-queues'])
+    // 绩效考核: one group for everyone who reads appraisal (city leading group, county readers alike).
+    const appraisal = filterMenu(menu, ['appraisal:read'])
+    expect(names(appraisal)).toEqual(['dashboard', 'appraisal-group'])
+    expect(names(appraisal[1]!.children!)).toEqual(['appraisal', 'appraisal-schemes', 'appraisal-manual'])
+    expect(names(filterMenu(menu, ['appraisal:manage']))).toEqual(['dashboard'])
     expect(names(filterMenu(menu, new Set(['case:read', 'task:read'])))).toEqual(['dashboard', 'cases', 'tasks', 'projects', 'calendar'])
     const all = flattenMenu(menu).flatMap((i) => (i.perm ? [i.perm].flat() : []))
     expect(filterMenu(menu, all)).toHaveLength(menu.length)
