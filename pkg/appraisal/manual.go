@@ -122,7 +122,7 @@ func (s *Service) resolveSubject(ctx context.Context, tx *gorm.DB, city *tenant.
 		ID   uuid.UUID `gorm:"type:uuid"`
 		Name string
 	}
-	res := tx.Raw(`SELECT id, name FROM departments WHERE tenant_id = ? AND code = ?`, t.ID, deptCode).Scan(&d)
+	res := tx.Raw(`SELECT id, name FROM tenancy_departments WHERE tenant_id = ? AND code = ?`, t.ID, deptCode).Scan(&d)
 	if res.Error != nil {
 		return nil, db.Classify(res.Error)
 	}
@@ -394,7 +394,7 @@ func deptNames[T any](tx *gorm.DB, rows []T, dept func(T) *uuid.UUID) (map[uuid.
 		ID   uuid.UUID `gorm:"type:uuid"`
 		Name string
 	}
-	if err := tx.Raw(`SELECT id, name FROM departments WHERE id = ANY (?::uuid[])`, arrayLiteral(ids)).Scan(&ds).Error; err != nil {
+	if err := tx.Raw(`SELECT id, name FROM tenancy_departments WHERE id = ANY (?::uuid[])`, arrayLiteral(ids)).Scan(&ds).Error; err != nil {
 		return nil, db.Classify(err)
 	}
 	for _, d := range ds {

@@ -108,7 +108,7 @@ func subjects(tx *gorm.DB, body *Body, city *tenant.Tenant, tree []*tenant.Tenan
 	}
 	var depts []deptRow
 	if len(deptTenants) > 0 {
-		q := `SELECT d.id, d.tenant_id, d.code, d.name FROM departments d WHERE d.tenant_id = ANY (?::uuid[]) AND d.active`
+		q := `SELECT d.id, d.tenant_id, d.code, d.name FROM tenancy_departments d WHERE d.tenant_id = ANY (?::uuid[]) AND d.active`
 		if body.DepartmentFilter == DepartmentsWithItems {
 			q += ` AND EXISTS (SELECT 1 FROM catalogue_version_facts v WHERE v.tenant_id = d.tenant_id AND v.department_id = d.id
 				AND v.status IN ('published', 'filed', 'superseded'))`

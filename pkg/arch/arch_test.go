@@ -39,6 +39,13 @@ var owners = map[string]string{
 
 	"supervision_cards": "supervision", "supervision_notices": "supervision", "supervision_alarms": "supervision",
 	"notifications": "supervision", "notification_deliveries": "supervision",
+
+	"security_events": "seclog",
+
+	"appraisal_schemes": "appraisal", "appraisal_scheme_versions": "appraisal", "appraisal_runs": "appraisal",
+	"appraisal_results": "appraisal", "appraisal_result_indicators": "appraisal", "appraisal_adjustments": "appraisal",
+	"appraisal_objections": "appraisal", "appraisal_reviews": "appraisal", "appraisal_inspections": "appraisal",
+	"appraisal_faults": "appraisal",
 }
 
 // views are the read ports exported as SQL (migration 00014), by owner: any package's
@@ -51,6 +58,10 @@ var views = map[string]string{
 	"catalogue_powers":      "catalogue",
 	"servicecentre_windows": "servicecentre", "servicecentre_window_staff": "servicecentre",
 	"projects_status": "projects",
+	// migration 00020: what appraisal's indicators read of others.
+	"casework_case_facts": "casework", "casework_step_facts": "casework", "casework_fee_facts": "casework",
+	"catalogue_filing_facts": "catalogue", "catalogue_power_facts": "catalogue", "catalogue_version_facts": "catalogue",
+	"supervision_card_facts": "supervision", "supervision_notice_facts": "supervision",
 }
 
 // exempt packages build whole worlds for tests across every capability.

@@ -305,14 +305,14 @@ func (s *Seeder) appraisalHistory(ctx context.Context, t *tenant.Tenant, index i
 			Code string
 			Name string
 		}
-		if err := tx.Table("departments").Select("id, code, name").Where("tenant_id = ?", t.ID).Scan(&depts).Error; err != nil {
+		if err := tx.Table("tenancy_departments").Select("id, code, name").Where("tenant_id = ?", t.ID).Scan(&depts).Error; err != nil {
 			return err
 		}
 		for _, d := range depts {
 			w.deptID[d.Code], w.code[d.ID], w.dname[d.Code] = d.ID, d.Code, d.Name
 		}
 		var ids []uuid.UUID
-		if err := tx.Table("powers").Where("tenant_id = ? AND in_force_version_id IS NOT NULL", t.ID).Order("code").Pluck("id", &ids).Error; err != nil {
+		if err := tx.Table("catalogue_powers").Where("tenant_id = ? AND in_force_version_id IS NOT NULL", t.ID).Order("code").Pluck("id", &ids).Error; err != nil {
 			return err
 		}
 		for _, id := range ids {
@@ -560,7 +560,7 @@ func (s *Seeder) manualScores(ctx context.Context, svc *appraisal.Service, leade
 			caseID := late[0]
 			var dept string
 			if err := s.DB.Tx(ctx, db.TenantScope(t.ID, uuid.Nil), func(tx *gorm.DB) error {
-				return tx.Raw(`SELECT d.code FROM cases c JOIN departments d ON d.id = c.department_id WHERE c.id = ?`, caseID).Row().Scan(&dept)
+				return tx.Raw(`SELECT d.code FROM casework_case_clock c JOIN tenancy_departments d ON d.id = c.department_id WHERE c.id = ?`, caseID).Row().Scan(&dept)
 			}); err != nil {
 				return err
 			}
