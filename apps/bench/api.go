@@ -26,7 +26,7 @@ import (
 	"sunshine/pkg/httpapi"
 	"sunshine/pkg/idcheck"
 	"sunshine/pkg/platform/broker"
-	"sunshine/pkg/platform/db"
+	"sunshine/pkg/platform/db/pipeline"
 	"sunshine/pkg/platform/queue"
 )
 
@@ -44,7 +44,7 @@ type apiReport struct {
 	// readCases is how many accepted cases the read phase spreads over.
 	readCases int
 	// How the intakes were committed: transactions (groups) and intakes in them.
-	intakeCommits db.CommitStats
+	intakeCommits pipeline.CommitStats
 	intake        result
 	baseRead      result
 	read          result

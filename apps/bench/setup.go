@@ -18,6 +18,7 @@ import (
 	"sunshine/pkg/identity"
 	"sunshine/pkg/platform/config"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/platform/db/migrate"
 	"sunshine/pkg/platform/logging"
 	"sunshine/pkg/platform/queue"
 )
@@ -54,10 +55,10 @@ func newEnv(ctx context.Context, adminURL string, q *queue.Client, redisURL stri
 	u, _ := url.Parse(adminURL)
 	u.Path = "/" + name
 	e := &env{adminURL: adminURL, ownerURL: u.String(), name: name}
-	if err := (db.Migrator{OwnerURL: e.ownerURL, Log: logging.Discard()}).Up(ctx); err != nil {
+	if err := (migrate.Migrator{OwnerURL: e.ownerURL, Log: logging.Discard()}).Up(ctx); err != nil {
 		return nil, err
 	}
-	e.appURL, _ = db.WithUser(e.ownerURL, db.AppRole, "")
+	e.appURL, _ = db.WithUser(e.ownerURL, migrate.AppRole, "")
 	filesDir, err := os.MkdirTemp("", "sunshine-bench-files-")
 	if err != nil {
 		return nil, err

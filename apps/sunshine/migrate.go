@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"sunshine/pkg/platform/db"
+	"sunshine/pkg/platform/db/migrate"
 	"sunshine/pkg/platform/logging"
 )
 
@@ -15,16 +15,16 @@ func migrateCmd() *cobra.Command {
 		Use:   "migrate",
 		Short: "Apply, roll back or list database migrations (runs as the owner: DATABASE_URL)",
 	}
-	migrator := func() (db.Migrator, error) {
+	migrator := func() (migrate.Migrator, error) {
 		cfg, err := loadConfig()
 		if err != nil {
-			return db.Migrator{}, err
+			return migrate.Migrator{}, err
 		}
 		if cfg.Database.URL == "" {
-			return db.Migrator{}, fmt.Errorf("config: database.url (SUNSHINE_DATABASE_URL or DATABASE_URL) is required for migrate")
+			return migrate.Migrator{}, fmt.Errorf("config: database.url (SUNSHINE_DATABASE_URL or DATABASE_URL) is required for migrate")
 		}
 		log := logging.New(cmd.ErrOrStderr(), cfg.Log.Level, cfg.Log.Format, cfg.Dev())
-		return db.Migrator{OwnerURL: cfg.Database.URL, AppLogin: cfg.Database.AppRole, AppPassword: cfg.Database.AppPassword, Log: log}, nil
+		return migrate.Migrator{OwnerURL: cfg.Database.URL, AppLogin: cfg.Database.AppRole, AppPassword: cfg.Database.AppPassword, Log: log}, nil
 	}
 	up := &cobra.Command{
 		Use: "up", Short: "Create the roles if needed and apply every pending migration", Args: cobra.NoArgs,

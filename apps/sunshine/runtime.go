@@ -17,6 +17,7 @@ import (
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/config"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/platform/db/migrate"
 	"sunshine/pkg/platform/embeddedpg"
 	"sunshine/pkg/platform/logging"
 	"sunshine/pkg/platform/metrics"
@@ -109,7 +110,7 @@ func setup(ctx context.Context, cfg *config.Config, withRedis bool) (p *platform
 		log.Info("embedded PostgreSQL ready", "dir", cfg.Database.Embedded.Dir, "port", srv.Port(), "took", time.Since(started).Round(time.Millisecond))
 	}
 	if p.ownerURL != "" && (cfg.Dev() || cfg.Database.MigrateOnStart) {
-		if err := (db.Migrator{OwnerURL: p.ownerURL, AppLogin: cfg.Database.AppRole, AppPassword: cfg.Database.AppPassword, Log: log}).Up(ctx); err != nil {
+		if err := (migrate.Migrator{OwnerURL: p.ownerURL, AppLogin: cfg.Database.AppRole, AppPassword: cfg.Database.AppPassword, Log: log}).Up(ctx); err != nil {
 			return p, err
 		}
 	}
@@ -124,7 +125,7 @@ func setup(ctx context.Context, cfg *config.Config, withRedis bool) (p *platform
 		return p, err
 	}
 	p.onClose(func(context.Context) error { return p.db.Close() })
-	if err := p.db.CheckSchema(ctx); err != nil {
+	if err := migrate.CheckSchema(ctx, p.db); err != nil {
 		return p, err
 	}
 	p.metrics.RegisterPool(p.db.Stats)

@@ -16,6 +16,7 @@ import (
 
 	"sunshine/pkg/authz"
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/calendar/tenantcal"
 	"sunshine/pkg/captcha"
 	"sunshine/pkg/casework"
 	"sunshine/pkg/catalogue"
@@ -30,6 +31,9 @@ import (
 	"sunshine/pkg/platform/metrics"
 	"sunshine/pkg/platform/queue"
 	"sunshine/pkg/platform/ratelimit"
+	"sunshine/pkg/projects"
+	"sunshine/pkg/seclog"
+	"sunshine/pkg/servicecentre"
 	"sunshine/pkg/supervision"
 	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
@@ -60,17 +64,21 @@ type Platform struct {
 // App is the assembled application.
 type App struct {
 	Platform
-	Tenants     *tenant.Registry
-	Identity    *identity.Service
-	Admin       *identity.Admin
-	Enforcer    *authz.Enforcer
-	Tenancy     *tenancy.Service
-	Catalogue   *catalogue.Service
-	Casework    *casework.Service
-	Supervision *supervision.Service
-	Bus         *supervision.Bus
-	Captcha     *captcha.Service
-	Limiter     *ratelimit.Limiter
+	Tenants       *tenant.Registry
+	Identity      *identity.Service
+	Admin         *identity.Admin
+	Enforcer      *authz.Enforcer
+	Tenancy       *tenancy.Service
+	Catalogue     *catalogue.Service
+	Calendars     *tenantcal.Calendars
+	Casework      *casework.Service
+	ServiceCentre *servicecentre.Service
+	Projects      *projects.Service
+	Supervision   *supervision.Service
+	Bus           *supervision.Bus
+	Captcha       *captcha.Service
+	Limiter       *ratelimit.Limiter
+	Security      *seclog.Log
 
 	// SkipDemoCatalogue leaves the demo power catalogue out of SeedDemo (API tests
 	// that do not need it save the seconds it takes).
@@ -120,6 +128,7 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	}
 	a.Identity = identity.NewService(p.DB, a.Tenants, a.Hasher, p.SessionClock, identity.Config{
 		SessionTTL: cfg.Auth.SessionTTL, TokenTTL: cfg.Auth.TokenTTL, MaxFailures: cfg.Auth.MaxFailures, FailureWindow: cfg.Auth.FailureWindow,
+		FailureBackoff: cfg.Auth.FailureBackoff, AccountMaxFailures: cfg.Auth.AccountMaxFailures, AddressMaxFailures: cfg.Auth.AddressMaxFailures,
 	})
 	if _, err := authz.SyncRolePermissions(ctx, p.DB.Gorm(ctx)); err != nil {
 		return nil, fmt.Errorf("authz: sync role permissions: %w", err)
@@ -138,7 +147,11 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 		})
 		a.closers = append(a.closers, watcher.Close)
 	}
-	a.Admin = identity.NewAdmin(a.Identity, enforcer)
+	conflicts, err := authz.ParseConflicts(cfg.Auth.RoleConflicts)
+	if err != nil {
+		return nil, fmt.Errorf("config: auth.role_conflicts (SUNSHINE_AUTH_ROLE_CONFLICTS): %w", err)
+	}
+	a.Admin = identity.NewAdmin(a.Identity, enforcer, conflicts)
 	a.Tenancy = tenancy.NewService(p.DB, a.Tenants, a.Hasher, p.Clock, enforcer)
 	a.Catalogue = catalogue.NewService(p.DB, a.Tenants, p.Clock)
 	national, err := calendar.National()
@@ -148,9 +161,15 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("calendar: %w", err)
 	}
-	cals := casework.NewCalendars(p.DB, a.Tenants, national)
-	a.Casework = casework.NewService(p.DB, a.Tenants, cals, enforcer, p.Clock)
+	cals := tenantcal.New(p.DB, a.Tenants, national, p.Clock)
+	a.Calendars = cals
+	a.Casework = casework.NewService(p.DB, a.Tenants, cals, enforcer, p.Clock, casework.Config{
+		CommitWorkers: cfg.Database.CommitterWorkers, CommitGroup: cfg.Database.CommitterGroup})
 	a.closers = append(a.closers, a.Casework.Close)
+	// A local day's change recomputes the open deadlines of the tenants below it.
+	cals.OnChange(a.Casework.Recompute)
+	a.ServiceCentre = servicecentre.NewService(p.DB, a.Tenants, cals, enforcer, p.Clock, a.Casework)
+	a.Projects = projects.NewService(p.DB, a.Tenants, p.Clock, a.Casework)
 	if p.Redis != nil {
 		a.Bus = supervision.NewBus(broker.Client(p.Redis), p.Log)
 		a.closers = append(a.closers, a.Bus.Close)
@@ -171,6 +190,8 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 	}
 	a.Supervision = supervision.NewService(p.DB, a.Tenants, cals, p.Queue, enforcer, p.Clock, a.Bus, notifier, p.Log)
 	a.Casework.AddHook(a.Supervision)
+	a.Security = seclog.New(p.DB, p.SessionClock, p.Log, seclog.Config{Retention: cfg.Auth.SecurityLogRetention, MaxRows: cfg.Auth.SecurityLogMaxEvents})
+	a.closers = append(a.closers, a.Security.Close)
 	a.Captcha = captcha.New(p.DB, p.SessionClock)
 	if p.Redis != nil {
 		a.Limiter = ratelimit.New(broker.Client(p.Redis), p.Log)
@@ -211,6 +232,18 @@ func Build(ctx context.Context, p Platform) (*App, error) {
 			return err
 		})
 		p.Registry.Every(queue.Periodic{Cron: "@every 1h", Type: files.PruneTask, Queue: queue.Low, Unique: 30 * time.Minute})
+		p.Registry.Handle(seclog.PruneTask, func(ctx context.Context, _ *asynq.Task) error {
+			all, err := a.Tenants.All(ctx)
+			if err != nil {
+				return err
+			}
+			n, err := a.Security.Prune(ctx, tenant.IDs(all))
+			if n > 0 {
+				p.Log.Info("pruned the security log", "events", n)
+			}
+			return err
+		})
+		p.Registry.Every(queue.Periodic{Cron: "@every 1h", Type: seclog.PruneTask, Queue: queue.Low, Unique: 30 * time.Minute})
 		a.Supervision.Register(p.Registry)
 		p.Registry.Handle(supervision.TypeEmail, notifier.HandleEmail)
 	}
@@ -243,11 +276,15 @@ func (a *App) HTTPDeps() httpapi.Deps {
 		Config: a.Config, Log: a.Log, DB: a.DB, Redis: a.Redis, Queue: a.Queue,
 		Metrics: a.Metrics, Clock: a.Clock, Console: a.Console,
 		Tenants: a.Tenants, Identity: a.Identity, Admin: a.Admin, Enforcer: a.Enforcer, Tenancy: a.Tenancy,
-		Catalogue:   a.Catalogue,
-		Casework:    a.Casework,
-		Supervision: a.Supervision, Bus: a.Bus,
+		Catalogue:     a.Catalogue,
+		Calendars:     a.Calendars,
+		Casework:      a.Casework,
+		ServiceCentre: a.ServiceCentre,
+		Projects:      a.Projects,
+		Supervision:   a.Supervision, Bus: a.Bus,
 		Files:   a.Files,
 		Captcha: a.Captcha, Limiter: a.Limiter,
+		Security: a.Security,
 	}
 }
 
@@ -259,5 +296,6 @@ func (a *App) SeedDemo(ctx context.Context, dir, password string) (tenancy.Apply
 		s.Catalogue = a.Catalogue
 	}
 	s.Casework, s.Cases = a.Casework, !a.SkipDemoCases
+	s.ServiceCentre, s.Projects = a.ServiceCentre, a.Projects
 	return s.Seed(ctx)
 }

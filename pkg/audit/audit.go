@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"sunshine/pkg/actor"
@@ -56,19 +55,8 @@ func Record(tx *gorm.DB, a actor.Actor, now time.Time, e Event) error {
 	return tx.Exec(appendSQL, args...).Error
 }
 
-// Queue adds the append of e to a pipeline (db.Batch), for hot paths that write in
-// one round trip.
-func Queue(b *pgx.Batch, a actor.Actor, now time.Time, e Event) error {
-	sql, args, err := Statement(a, now, e)
-	if err != nil {
-		return err
-	}
-	b.Queue(sql, args...)
-	return nil
-}
-
-// Statement returns the append of e as a SELECT with $n placeholders, for callers that
-// compose it into a larger statement.
+// Statement returns the append of e as a SELECT with $n placeholders, for the hot
+// paths that compose it into a pipeline's statement (pkg/platform/db/pipeline).
 func Statement(a actor.Actor, now time.Time, e Event) (string, []any, error) {
 	args, err := appendArgs(a, now, e)
 	return appendSQLPositional, args, err
@@ -84,10 +72,15 @@ func appendArgs(a actor.Actor, now time.Time, e Event) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: summary of %s: %w", e.Action, err)
 	}
+	if len(sum) > MaxSummary {
+		return nil, fmt.Errorf("audit: summary of %s is %d bytes (at most %d)", e.Action, len(sum), MaxSummary)
+	}
+	// The columns may carry what a caller typed (a username at sign-in, an address):
+	// capped, so that no caller can write an arbitrarily long string into the chain.
 	row := Row{
 		ID: uuid.Must(uuid.NewV7()), At: now.UTC().Truncate(time.Microsecond),
-		ActorName: a.Name(), Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID,
-		Summary: string(sum), RequestID: a.RequestID, IP: a.IP,
+		ActorName: capField(a.Name()), Action: capField(e.Action), ObjectType: capField(e.ObjectType), ObjectID: capField(e.ObjectID),
+		Summary: string(sum), RequestID: capField(a.RequestID), IP: capField(a.IP),
 	}
 	if a.UserID != uuid.Nil {
 		id := a.UserID
@@ -99,6 +92,25 @@ func appendArgs(a actor.Actor, now time.Time, e Event) ([]any, error) {
 	}
 	return []any{row.ID, row.At, actorID, row.ActorName, row.Action, row.ObjectType, row.ObjectID,
 		row.Summary, row.RequestID, row.IP, row.canonical()}, nil
+}
+
+// MaxField is the longest a column of an event may be, in characters; MaxSummary
+// the longest its JSON summary may be, in bytes.
+const (
+	MaxField   = 256
+	MaxSummary = 256 << 10
+)
+
+// capField cuts s to MaxField characters (marking the cut).
+func capField(s string) string {
+	if len(s) <= MaxField {
+		return s
+	}
+	r := []rune(strings.ToValidUTF8(s, "?"))
+	if len(r) <= MaxField {
+		return string(r)
+	}
+	return string(r[:MaxField-1]) + "…"
 }
 
 // Row is a stored event.
@@ -346,6 +358,32 @@ func List(tx *gorm.DB, f Filter) ([]Row, int64, error) {
 		f.Limit = 50
 	}
 	err := q.Order("at DESC, id DESC").Limit(f.Limit).Offset(f.Offset).Find(&rows).Error
+	return rows, total, err
+}
+
+// Events lists the events matching f that the caller in ctx may read, newest first,
+// with the total: f.Tenants is narrowed to the caller's readable tenants (all of them
+// when empty), and the transaction reads only those.
+func Events(ctx context.Context, d *db.DB, f Filter) ([]Row, int64, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(f.Tenants) == 0 {
+		f.Tenants = c.ReadTenants
+	} else {
+		f.Tenants = c.Readable(f.Tenants)
+	}
+	if len(f.Tenants) == 0 {
+		return []Row{}, 0, nil
+	}
+	var rows []Row
+	var total int64
+	err = d.Tx(ctx, c.ReadScopeOf(f.Tenants), func(tx *gorm.DB) error {
+		var err error
+		rows, total, err = List(tx, f)
+		return err
+	})
 	return rows, total, err
 }
 

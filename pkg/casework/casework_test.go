@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -878,4 +879,77 @@ func TestStepsAreStoredAtAcceptance(t *testing.T) {
 	if status, due := accepted.step("review"); status != "active" || due == "" {
 		t.Fatalf("review after acceptance: %s due %q", status, due)
 	}
+}
+
+// TestRefusedIntakesDrawNoTrackingNumber: the tracking number is drawn only once an
+// application is admitted, so refused intakes (an unknown window, an unknown material,
+// an unknown project) leave no gap between the numbers of the cases around them.
+func TestRefusedIntakesDrawNoTrackingNumber(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	seq := func(c caseBody) int {
+		n, err := strconv.Atoi(c.TrackingNo[len(c.TrackingNo)-6:])
+		if err != nil {
+			t.Fatalf("tracking number %q", c.TrackingNo)
+		}
+		return n
+	}
+	first := w.intake(t, nil)
+	for _, extra := range []map[string]any{
+		{"window_id": uuid.New()},
+		{"materials": []map[string]any{{"name": "户口本", "provided": true}}},
+		{"project_id": uuid.New()},
+	} {
+		body := map[string]any{"power_id": w.power, "window_id": w.window, "channel": "window", "applicant": person(rand.New(rand.NewPCG(1, 2)))}
+		for k, v := range extra {
+			body[k] = v
+		}
+		if r := w.clerk.Do("POST", "/api/v1/cases", body); r.Status != 422 {
+			t.Fatalf("%v: %d %s", extra, r.Status, r.Body)
+		}
+	}
+	next := w.intake(t, nil)
+	if seq(next) != seq(first)+1 {
+		t.Fatalf("refused intakes used tracking numbers: %s then %s", first.TrackingNo, next.TrackingNo)
+	}
+}
+
+// TestCasePageCarriesWhoCompletedAStep: the case page reads its steps through row
+// types of its own, so a column the API hides (a step's completed_by) still reaches
+// the service's callers.
+func TestCasePageCarriesWhoCompletedAStep(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.intake(t, nil)
+	base := "/api/v1/cases/" + c.ID
+	w.do(t, w.clerk, base+"/accept", nil, 200)
+	w.do(t, w.handler, base+"/steps/review/complete", map[string]any{"opinion": "材料齐全"}, 200)
+	ctx := context.Background()
+	ten, err := w.env.App.Tenants.ByCode(ctx, "410581")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := w.env.App.Casework.Get(ctx, db.TenantScope(ten.ID, uuid.Nil), uuid.MustParse(c.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var handler uuid.UUID
+	if err := w.env.App.DB.Tx(ctx, db.TenantScope(ten.ID, uuid.Nil), func(tx *gorm.DB) error {
+		return tx.Raw(`SELECT id FROM users WHERE username = 'handler' AND tenant_id = ?`, ten.ID).Row().Scan(&handler)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range d.Steps {
+		if st.Node != "review" {
+			continue
+		}
+		if st.CompletedBy == nil || *st.CompletedBy != handler || st.CompletedByName == "" {
+			t.Fatalf("review step: completed by %v (%q), want %s", st.CompletedBy, st.CompletedByName, handler)
+		}
+		if st.TenantID != ten.ID {
+			t.Fatalf("review step: tenant %s, want %s", st.TenantID, ten.ID)
+		}
+		return
+	}
+	t.Fatal("no review step")
 }

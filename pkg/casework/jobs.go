@@ -3,11 +3,7 @@ package casework
 import (
 	"context"
 
-	"github.com/google/uuid"
-	"gorm.io/gorm"
-
 	"sunshine/pkg/actor"
-	"sunshine/pkg/platform/db"
 	"sunshine/pkg/platform/logging"
 	"sunshine/pkg/platform/queue"
 	"sunshine/pkg/tenant"
@@ -30,14 +26,7 @@ func (s *Service) ApplyDeemedAcceptance(ctx context.Context) (int, error) {
 
 // ApplyDeemedAcceptanceIn is ApplyDeemedAcceptance for the cases of tenants only.
 func (s *Service) ApplyDeemedAcceptanceIn(ctx context.Context, tenants []*tenant.Tenant) (int, error) {
-	now := s.clock.Now()
-	var due []struct {
-		ID       uuid.UUID
-		TenantID uuid.UUID
-	}
-	err := s.db.Tx(ctx, db.ReadOnlyScope(tenant.IDs(tenants)), func(tx *gorm.DB) error {
-		return tx.Table("cases").Select("id, tenant_id").Where("tenant_id IN ? AND status = 'submitted' AND acceptance_due_at <= ?", tenant.IDs(tenants), now).Limit(1000).Scan(&due).Error
-	})
+	due, err := s.store.acceptanceOverdue(ctx, tenant.IDs(tenants), s.clock.Now())
 	if err != nil {
 		return 0, err
 	}
@@ -90,10 +79,7 @@ var errSkip error = skip{}
 func (s *Service) Recompute(ctx context.Context, a actor.Actor, tenants []*tenant.Tenant) (int, error) {
 	moved := 0
 	for _, t := range tenants {
-		var ids []uuid.UUID
-		err := s.db.Tx(ctx, db.TenantScope(t.ID, uuid.Nil), func(tx *gorm.DB) error {
-			return tx.Table("cases").Where("tenant_id = ? AND status IN ?", t.ID, []string{StatusSubmitted, StatusInProgress, StatusPendingDecision, StatusApproved, StatusDenied}).Pluck("id", &ids).Error
-		})
+		ids, err := s.store.withDeadlines(ctx, t.ID)
 		if err != nil {
 			return moved, err
 		}

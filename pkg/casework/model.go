@@ -1,15 +1,3 @@
-// Package casework is what county service centres do all day (办件): an application
-// is taken at one window (一门受理) or online, accepted, corrected (补正) or refused;
-// the legal clock starts at acceptance and counts Chinese working days; the filed
-// flowchart of the power drives the steps, parallel branches run at the same time
-// and join before the decision (并联审批); Art. 45 pauses and one extension move the
-// clock; the decision is delivered (送达); fees are checked; major projects
-// (大项目直通车) run their cases on green-channel limits.
-//
-// Every mutation goes through one shape: lock the case (SELECT … FOR UPDATE), apply
-// the change, derive the deadlines again, write the timeline and the audit event,
-// commit. Deadlines are always derived from their anchors (acceptance, activation)
-// plus working days, so a calendar change recomputes them exactly.
 package casework
 
 import (
@@ -254,39 +242,6 @@ func (e *Event) Localize(lang string) {
 
 // TableName maps Event to its table.
 func (Event) TableName() string { return "case_events" }
-
-// Window is a service-centre window.
-type Window struct {
-	ID            uuid.UUID `gorm:"type:uuid;primaryKey" json:"id"`
-	TenantID      uuid.UUID `gorm:"type:uuid" json:"-"`
-	Number        string    `json:"number"`
-	Name          string    `json:"name"`
-	DepartmentID  uuid.UUID `gorm:"type:uuid" json:"department_id"`
-	Comprehensive bool      `json:"comprehensive"`
-	Active        bool      `json:"active"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
-}
-
-// TableName maps Window to its table.
-func (Window) TableName() string { return "windows" }
-
-// Project is a major investment project (大项目直通车).
-type Project struct {
-	ID                 uuid.UUID `gorm:"type:uuid;primaryKey" json:"id"`
-	TenantID           uuid.UUID `gorm:"type:uuid" json:"-"`
-	Name               string    `json:"name"`
-	InvestorName       string    `json:"investor_name"`
-	InvestorCreditCode string    `json:"investor_credit_code"`
-	InvestmentWan      float64   `json:"investment_wan"`
-	LeadDepartmentID   uuid.UUID `gorm:"type:uuid" json:"lead_department_id"`
-	Status             string    `json:"status"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
-}
-
-// TableName maps Project to its table.
-func (Project) TableName() string { return "projects" }
 
 // BeforeSave keeps JSON arrays arrays: a nil slice would be stored as NULL.
 func (c *Case) BeforeSave(*gorm.DB) error {

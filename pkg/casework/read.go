@@ -2,18 +2,10 @@ package casework
 
 import (
 	"context"
-	"crypto/subtle"
-	"database/sql/driver"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"strings"
 	"time"
 
-	gojson "github.com/goccy/go-json"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"gorm.io/gorm"
 
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/calendar"
@@ -22,27 +14,6 @@ import (
 	"sunshine/pkg/platform/db"
 	"sunshine/pkg/tenant"
 )
-
-// jsonScanner scans a json/jsonb column into v.
-type jsonScanner struct{ v any }
-
-func (j jsonScanner) Scan(src any) error {
-	switch b := src.(type) {
-	case []byte:
-		return json.Unmarshal(b, j.v)
-	case string:
-		return json.Unmarshal([]byte(b), j.v)
-	case nil:
-		return nil
-	}
-	return fmt.Errorf("casework: cannot scan %T as JSON", src)
-}
-
-var _ driver.Valuer = (*jsonValue)(nil)
-
-type jsonValue struct{ v any }
-
-func (j *jsonValue) Value() (driver.Value, error) { return json.Marshal(j.v) }
 
 // Applicant is the applicant as staff see it: the ID number masked.
 type Applicant struct {
@@ -82,48 +53,14 @@ func maskedApplicant(c *Case) Applicant {
 // deadline, within scope (404 when absent or not visible). It reads everything in one
 // round trip: the case page is what clerks open all day.
 func (s *Service) Get(ctx context.Context, scope db.Scope, id uuid.UUID) (*Detail, error) {
-	var c *Case
-	var steps []Step
-	var pauses []Pause
-	var fees []Fee
-	var events []Event
-	// The case and its children in one statement: PostgreSQL's work per page view is
-	// what bounds a busy service centre.
-	b := &pgx.Batch{}
-	b.Queue(`SELECT c.*,
-		(SELECT coalesce(json_agg(s ORDER BY s.seq), '[]') FROM case_steps s WHERE s.case_id = c.id) AS steps_json,
-		(SELECT coalesce(json_agg(p ORDER BY p.started_at), '[]') FROM case_pauses p WHERE p.tenant_id = c.tenant_id AND p.case_id = c.id) AS pauses_json,
-		(SELECT coalesce(json_agg(f ORDER BY f.created_at), '[]') FROM case_fees f WHERE f.tenant_id = c.tenant_id AND f.case_id = c.id) AS fees_json,
-		(SELECT coalesce(json_agg(e ORDER BY e.at, e.id), '[]') FROM case_events e WHERE e.tenant_id = c.tenant_id AND e.case_id = c.id) AS events_json
-		FROM cases c WHERE c.id = $1`, id)
-	// Concurrent page views share a round trip (db.Committer.Query); the worker only
-	// scans, the JSON is decoded here.
-	var cs []*caseWithChildren
-	err := s.pageReads.Query(ctx, scope, b, func(br pgx.BatchResults) error {
-		rows, err := br.Query()
-		if err != nil {
-			return err
-		}
-		cs, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByNameLax[caseWithChildren])
-		return err
-	})
+	p, err := s.store.page(ctx, scope, id)
 	if err != nil {
-		return nil, db.Classify(err)
+		return nil, err
 	}
-	if len(cs) == 0 {
+	if p == nil {
 		return nil, apperr.NotFound("not_found")
 	}
-	c = &cs[0].Case
-	for _, part := range []struct {
-		raw []byte
-		v   any
-	}{{cs[0].StepsJSON, &steps}, {cs[0].PausesJSON, &pauses}, {cs[0].FeesJSON, &fees}, {cs[0].EventsJSON, &events}} {
-		// goccy/go-json: the aggregates are most of a case page's decoding work.
-		if err := gojson.Unmarshal(part.raw, part.v); err != nil {
-			return nil, err
-		}
-	}
-	t, err := s.tenants.ByID(ctx, c.TenantID)
+	t, err := s.tenants.ByID(ctx, p.c.TenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -131,35 +68,27 @@ func (s *Service) Get(ctx context.Context, scope db.Scope, id uuid.UUID) (*Detai
 	if err != nil {
 		return nil, err
 	}
-	ver, err := s.version(ctx, scope, c.VersionID)
+	ver, err := s.store.version(ctx, scope, p.c.VersionID)
 	if err != nil {
 		return nil, err
 	}
+	steps := p.steps
 	if len(steps) == 0 {
-		if steps, err = s.plannedSteps(ctx, scope, c, ver); err != nil {
+		if steps, err = s.plannedSteps(ctx, scope, p.c, ver); err != nil {
 			return nil, err
 		}
 	}
-	return s.detail(cal, t, c, ver.Flowchart.Edges, steps, pauses, fees, events), nil
+	return s.detail(cal, t, p.c, ver.Flowchart.Edges, steps, p.pauses, p.fees, p.events), nil
 }
 
 // plannedSteps are the steps of a case not accepted yet: its version's flowchart,
 // every node pending, with the IDs acceptance will store them under.
 func (s *Service) plannedSteps(ctx context.Context, scope db.Scope, c *Case, ver *catalogue.Version) ([]Step, error) {
-	depts, err := s.departmentCodesOf(ctx, scope, c.TenantID)
+	depts, err := s.store.departmentCodes(ctx, scope, c.TenantID)
 	if err != nil {
 		return nil, err
 	}
 	return instantiate(ver.Flowchart, c.TenantID, c.ID, depts), nil
-}
-
-// caseWithChildren is a case row with its children aggregated as JSON.
-type caseWithChildren struct {
-	Case
-	StepsJSON  []byte
-	PausesJSON []byte
-	FeesJSON   []byte
-	EventsJSON []byte
 }
 
 // detail assembles what the case page shows from the case's rows.
@@ -237,44 +166,7 @@ type Filter struct {
 // List returns cases matching f (newest first) and the total.
 func (s *Service) List(ctx context.Context, scope db.Scope, f Filter, codes map[uuid.UUID]string) ([]Summary, int64, error) {
 	now := s.clock.Now()
-	var rows []Case
-	var total int64
-	err := s.db.Tx(ctx, scope, func(tx *gorm.DB) error {
-		q := tx.Model(&Case{})
-		if len(f.Tenants) > 0 {
-			q = q.Where("tenant_id IN ?", f.Tenants)
-		}
-		if len(f.Status) > 0 {
-			q = q.Where("status IN ?", f.Status)
-		}
-		if f.DepartmentID != uuid.Nil {
-			q = q.Where("department_id = ?", f.DepartmentID)
-		}
-		if f.ProjectID != uuid.Nil {
-			q = q.Where("project_id = ?", f.ProjectID)
-		}
-		if f.WindowID != uuid.Nil {
-			q = q.Where("window_id = ?", f.WindowID)
-		}
-		if f.Overdue != nil {
-			if *f.Overdue {
-				q = q.Where("status IN ('in_progress', 'pending_decision') AND NOT paused AND due_at <= ?", now)
-			} else {
-				q = q.Where("NOT (status IN ('in_progress', 'pending_decision') AND NOT paused AND due_at <= ?)", now)
-			}
-		}
-		if qs := strings.TrimSpace(f.Query); qs != "" {
-			like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`).Replace(qs) + "%"
-			q = q.Where("tracking_no LIKE ? OR power_name LIKE ? OR applicant_name LIKE ?", like, like, like)
-		}
-		if err := q.Count(&total).Error; err != nil {
-			return err
-		}
-		if f.Limit <= 0 {
-			f.Limit = 20
-		}
-		return q.Order("received_at DESC, id").Limit(f.Limit).Offset(f.Offset).Find(&rows).Error
-	})
+	rows, total, err := s.store.listCases(ctx, scope, f, now)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -308,16 +200,6 @@ func (s *Service) List(ctx context.Context, scope db.Scope, f Filter, codes map[
 	return out, total, nil
 }
 
-// tenantCalendar is the working calendar of a tenant by ID (national days plus its
-// local ones).
-func (s *Service) tenantCalendar(ctx context.Context, id uuid.UUID) (*calendar.Calendar, error) {
-	t, err := s.tenants.ByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return s.calendars.For(ctx, t)
-}
-
 // Task is an active step as a handler's to-do list shows it.
 type Task struct {
 	StepID       uuid.UUID  `json:"step_id"`
@@ -345,15 +227,7 @@ type Task struct {
 // Tasks lists the active steps of a department that need one of roles, most urgent
 // first.
 func (s *Service) Tasks(ctx context.Context, scope db.Scope, departmentID uuid.UUID, roles []string) ([]Task, error) {
-	var out []Task
-	err := s.db.Tx(ctx, scope, func(tx *gorm.DB) error {
-		return tx.Table("case_steps st").
-			Select(`st.id AS step_id, st.case_id, c.tracking_no, c.power_name, st.name AS step_name, st.node, st.role,
-				st.department_id, st.activated_at, st.due_date, st.due_at, c.due_date AS case_due_date, c.due_at AS case_due_at, c.paused, st.checkpoint, st.counts`).
-			Joins("JOIN cases c ON c.id = st.case_id").
-			Where("st.status = 'active' AND st.kind = 'task' AND st.department_id = ? AND st.role IN ? AND c.status = 'in_progress'", departmentID, roles).
-			Order("st.due_at, c.tracking_no").Limit(500).Scan(&out).Error
-	})
+	out, err := s.store.activeTasks(ctx, scope, departmentID, roles)
 	if err != nil {
 		return nil, err
 	}
@@ -423,22 +297,7 @@ func (s *Service) PublicLookup(ctx context.Context, tenantID uuid.UUID, tracking
 	if len(code) != QueryCodeLen || (last4 != "" && len(last4) != 4) || len(trackingNo) > 64 {
 		return nil, apperr.NotFound("casework.lookup_not_found")
 	}
-	var c Case
-	var evs []Event
-	err := s.db.Tx(ctx, db.ReadOnlyScope([]uuid.UUID{tenantID}), func(tx *gorm.DB) error {
-		if err := tx.Where("tenant_id = ? AND tracking_no = ?", tenantID, trackingNo).First(&c).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return apperr.NotFound("casework.lookup_not_found")
-			}
-			return err
-		}
-		codeOK := subtle.ConstantTimeCompare([]byte(c.QueryCode), []byte(code)) == 1
-		last4OK := last4 == "" || subtle.ConstantTimeCompare([]byte(c.ApplicantIDLast4), []byte(last4)) == 1
-		if !codeOK || !last4OK {
-			return apperr.NotFound("casework.lookup_not_found")
-		}
-		return tx.Where("case_id = ? AND public", c.ID).Order("at, id").Find(&evs).Error
-	})
+	c, evs, err := s.store.lookup(ctx, tenantID, trackingNo, code, last4)
 	if err != nil {
 		return nil, err
 	}

@@ -17,11 +17,11 @@ import (
 	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
-	"sunshine/pkg/actor"
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/audit"
 	"sunshine/pkg/authz"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
 )
 
@@ -726,7 +726,7 @@ type ImportReport struct {
 // transaction (new codes become drafts, drafts and returned versions are updated,
 // filed items get a revision draft, items under review or awaiting filing cannot
 // change).
-func (s *Service) Import(ctx context.Context, a actor.Actor, r io.Reader) (*ImportReport, error) {
+func (s *Service) Import(ctx context.Context, r io.Reader) (*ImportReport, error) {
 	items, parseErrs, err := parseWorkbook(ctx, r)
 	if err != nil {
 		return nil, err
@@ -735,7 +735,7 @@ func (s *Service) Import(ctx context.Context, a actor.Actor, r io.Reader) (*Impo
 		return nil, e // missing sheets or headers: nothing to check further
 	}
 	rep := &ImportReport{Items: []ImportLine{}}
-	err = s.inOwnTenant(ctx, a, func(o op) error {
+	err = s.inOwnTenant(ctx, func(o op) error {
 		*rep = ImportReport{Items: []ImportLine{}}
 		rules, err := s.rules(ctx, o.tx, o.t)
 		if err != nil {
@@ -820,10 +820,10 @@ func (s *Service) Import(ctx context.Context, a actor.Actor, r io.Reader) (*Impo
 				continue
 			}
 			switch {
-			case allowed(actionEdit, latest.Status):
+			case machine.Can(actionEdit, latest.Status):
 				line.Action = "updated"
 				rep.Updated++
-			case allowed(actionRevise, latest.Status):
+			case machine.Can(actionRevise, latest.Status):
 				v, err := s.revise(o, p, latest, it.ChangeNote)
 				if err != nil {
 					fieldErr(it, err)
@@ -856,17 +856,17 @@ func (s *Service) Import(ctx context.Context, a actor.Actor, r io.Reader) (*Impo
 // Export writes the latest version of every item of tenant t matching f (the
 // catalogue as it is being edited; Exercise narrows it to what is in force).
 func (s *Service) Export(ctx context.Context, t *tenant.Tenant, f Filter) ([]byte, error) {
-	f.Tenants = []uuid.UUID{t.ID}
+	f.tenants = []uuid.UUID{t.ID}
 	var items []exportItem
 	var codes codeTable
-	err := s.db.Tx(ctx, db.ReadOnlyScope(f.Tenants), func(tx *gorm.DB) error {
+	err := s.db.Tx(ctx, db.ReadOnlyScope(f.tenants), func(tx *gorm.DB) error {
 		rules, err := s.rules(ctx, tx, t)
 		if err != nil {
 			return err
 		}
 		codes = s.codeTable(rules)
 		var ids []uuid.UUID
-		q := f.apply(tx.Table("powers p").Joins("JOIN departments d ON d.id = p.department_id")).Order("d.sort, d.code, p.code")
+		q := f.apply(tx.Table("powers p").Joins("JOIN " + tenancy.DepartmentsView + " d ON d.id = p.department_id")).Order("d.sort, d.code, p.code")
 		if err := q.Pluck("p.latest_version_id", &ids).Error; err != nil {
 			return err
 		}

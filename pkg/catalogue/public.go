@@ -10,6 +10,7 @@ import (
 
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
 )
 
@@ -128,7 +129,7 @@ func (s *Service) PublicList(ctx context.Context, t *tenant.Tenant, f PublicFilt
 		base := func() *gorm.DB {
 			return tx.Table("powers p").
 				Joins("JOIN power_versions v ON v.id = p.public_version_id").
-				Joins("JOIN departments d ON d.id = p.department_id").
+				Joins("JOIN "+tenancy.DepartmentsView+" d ON d.id = p.department_id").
 				Where("p.tenant_id = ?", t.ID)
 		}
 		filtered := base()
@@ -242,18 +243,18 @@ func (s *Service) PublicGet(ctx context.Context, t *tenant.Tenant, id uuid.UUID)
 				codes[st.DepartmentCode] = true
 			}
 		}
-		var ds []struct{ Code, Name string }
 		list := make([]string, 0, len(codes))
 		for c := range codes {
 			if c != "" {
 				list = append(list, c)
 			}
 		}
-		if err := tx.Table("departments").Select("code, name").Where("tenant_id = ? AND code IN ?", t.ID, list).Scan(&ds).Error; err != nil {
+		names, err := tenancy.DepartmentNamesByCode(tx, t.ID, list)
+		if err != nil {
 			return err
 		}
-		for _, d := range ds {
-			out.Departments[d.Code] = d.Name
+		for code, name := range names {
+			out.Departments[code] = name
 		}
 		return nil
 	})

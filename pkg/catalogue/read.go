@@ -13,6 +13,7 @@ import (
 	"sunshine/pkg/audit"
 	"sunshine/pkg/calendar"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
 )
 
@@ -61,6 +62,9 @@ type Detail struct {
 	Versions        []VersionSummary `json:"versions"`
 	Filing          *FilingView      `json:"filing"`
 	UpdatedAt       time.Time        `json:"updated_at"`
+	// AllowedActions are the workflow actions the caller may take now (the console
+	// shows exactly these).
+	AllowedActions []string `json:"allowed_actions"`
 }
 
 func (s *Service) detail(ctx context.Context, tx *gorm.DB, p *Power) (*Detail, error) {
@@ -110,6 +114,7 @@ func (s *Service) detail(ctx context.Context, tx *gorm.DB, p *Power) (*Detail, e
 		fv := s.filingView(ctx, f, d.Department, s.clock.Now())
 		d.Filing = &fv
 	}
+	d.AllowedActions = s.allowedActions(ctx, p, t)
 	return d, nil
 }
 
@@ -120,22 +125,25 @@ func (e errString) Error() string { return string(e) }
 const errNoLatest = errString("catalogue: power without its latest version")
 
 func departmentRef(tx *gorm.DB, id uuid.UUID) (DeptRef, error) {
-	var row struct {
-		ID     uuid.UUID
-		Code   string
-		Name   string
-		Active bool
+	refs, err := tenancy.DepartmentRefs(tx, []uuid.UUID{id})
+	if err != nil {
+		return DeptRef{}, err
 	}
-	if err := tx.Table("departments").Select("id, code, name, active").Where("id = ?", id).Take(&row).Error; err != nil {
-		return DeptRef{}, db.Classify(err)
+	r, ok := refs[id]
+	if !ok {
+		return DeptRef{}, apperr.NotFound("not_found")
 	}
-	return DeptRef{ID: row.ID, Code: row.Code, Name: row.Name, Active: row.Active}, nil
+	return DeptRef{ID: r.ID, Code: r.Code, Name: r.Name, Active: r.Active}, nil
 }
 
-// Get returns an item visible in the read scope.
-func (s *Service) Get(ctx context.Context, read []uuid.UUID, id uuid.UUID) (*Detail, error) {
+// Get returns an item the caller may read.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
+	scope, err := s.readScope(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out *Detail
-	err := s.db.Tx(ctx, db.ReadOnlyScope(read), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, scope, func(tx *gorm.DB) error {
 		p, err := loadPower(tx, id, false)
 		if err != nil {
 			return err
@@ -148,7 +156,9 @@ func (s *Service) Get(ctx context.Context, read []uuid.UUID, id uuid.UUID) (*Det
 
 // Filter selects items for the staff list and the export.
 type Filter struct {
-	Tenants []uuid.UUID
+	// Tenant (a code) narrows the list to one of the tenants the caller may read.
+	Tenant  string
+	tenants []uuid.UUID
 	// Status of the latest version.
 	Status string
 	// Department is a department code or ID.
@@ -200,7 +210,7 @@ type summaryRow struct {
 }
 
 func (f Filter) apply(q *gorm.DB) *gorm.DB {
-	q = q.Where("p.tenant_id IN ?", f.Tenants)
+	q = q.Where("p.tenant_id IN ?", f.tenants)
 	if f.Status != "" {
 		q = q.Where("p.status = ?", f.Status)
 	}
@@ -236,12 +246,17 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Summary, int64, error) 
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
+	ts, err := s.Tenants(ctx, f.Tenant)
+	if err != nil {
+		return nil, 0, err
+	}
+	f.tenants = tenant.IDs(ts)
 	var rows []summaryRow
 	var total int64
-	err := s.db.Tx(ctx, db.ReadOnlyScope(f.Tenants), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, db.ReadOnlyScope(f.tenants), func(tx *gorm.DB) error {
 		base := func() *gorm.DB {
 			return f.apply(tx.Table("powers p").
-				Joins("JOIN departments d ON d.id = p.department_id").
+				Joins("JOIN " + tenancy.DepartmentsView + " d ON d.id = p.department_id").
 				Joins("JOIN power_versions v ON v.id = p.latest_version_id").
 				Joins("LEFT JOIN power_versions iv ON iv.id = p.in_force_version_id"))
 		}
@@ -277,9 +292,13 @@ type DiffResult struct {
 }
 
 // Diff compares version from with version to (0: to = latest, from = to − 1).
-func (s *Service) Diff(ctx context.Context, read []uuid.UUID, id uuid.UUID, fromN, toN int) (*DiffResult, error) {
+func (s *Service) Diff(ctx context.Context, id uuid.UUID, fromN, toN int) (*DiffResult, error) {
+	scope, err := s.readScope(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out *DiffResult
-	err := s.db.Tx(ctx, db.ReadOnlyScope(read), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, scope, func(tx *gorm.DB) error {
 		p, err := loadPower(tx, id, false)
 		if err != nil {
 			return err
@@ -323,9 +342,13 @@ type HistoryEntry struct {
 }
 
 // History lists an item's audited changes, newest first.
-func (s *Service) History(ctx context.Context, read []uuid.UUID, id uuid.UUID) ([]HistoryEntry, error) {
+func (s *Service) History(ctx context.Context, id uuid.UUID) ([]HistoryEntry, error) {
+	scope, err := s.readScope(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []HistoryEntry
-	err := s.db.Tx(ctx, db.ReadOnlyScope(read), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, scope, func(tx *gorm.DB) error {
 		p, err := loadPower(tx, id, false)
 		if err != nil {
 			return err
@@ -394,13 +417,18 @@ func (s *Service) filingView(ctx context.Context, f Filing, dept DeptRef, now ti
 	return v
 }
 
-// Filings lists the filing queue of the tenants in read: pending, overdue, filed or
-// (state "") all, oldest due first.
-func (s *Service) Filings(ctx context.Context, read []uuid.UUID, state string) ([]FilingView, error) {
+// Filings lists the filing queue of the tenants the caller may read (tenantCode, when
+// set, narrows it to one): pending, overdue, filed or (state "") all, oldest due first.
+func (s *Service) Filings(ctx context.Context, tenantCode, state string) ([]FilingView, error) {
+	ts, err := s.Tenants(ctx, tenantCode)
+	if err != nil {
+		return nil, err
+	}
+	read := tenant.IDs(ts)
 	now := s.clock.Now().UTC()
 	var rows []Filing
 	depts := map[uuid.UUID]DeptRef{}
-	err := s.db.Tx(ctx, db.ReadOnlyScope(read), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, db.ReadOnlyScope(read), func(tx *gorm.DB) error {
 		q := tx.Where("tenant_id IN ?", read)
 		switch state {
 		case "":
@@ -424,18 +452,12 @@ func (s *Service) Filings(ctx context.Context, read []uuid.UUID, state string) (
 		for _, r := range rows {
 			ids = append(ids, r.DepartmentID)
 		}
-		var ds []struct {
-			ID   uuid.UUID
-			Code string
-			Name string
+		refs, err := tenancy.DepartmentRefs(tx, ids)
+		if err != nil {
+			return err
 		}
-		if len(ids) > 0 {
-			if err := tx.Table("departments").Select("id, code, name").Where("id IN ?", ids).Scan(&ds).Error; err != nil {
-				return err
-			}
-		}
-		for _, d := range ds {
-			depts[d.ID] = DeptRef{ID: d.ID, Code: d.Code, Name: d.Name, Active: true}
+		for id, d := range refs {
+			depts[id] = DeptRef{ID: d.ID, Code: d.Code, Name: d.Name, Active: true}
 		}
 		return nil
 	})
@@ -445,19 +467,6 @@ func (s *Service) Filings(ctx context.Context, read []uuid.UUID, state string) (
 	out := make([]FilingView, len(rows))
 	for i, r := range rows {
 		out[i] = s.filingView(ctx, r, depts[r.DepartmentID], now)
-	}
-	return out, nil
-}
-
-// TenantsOf resolves IDs to tenants (for handlers that pass read scopes around).
-func (s *Service) TenantsOf(ctx context.Context, ids []uuid.UUID) ([]*tenant.Tenant, error) {
-	out := make([]*tenant.Tenant, 0, len(ids))
-	for _, id := range ids {
-		t, err := s.tenants.ByID(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
 	}
 	return out, nil
 }

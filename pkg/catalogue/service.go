@@ -34,18 +34,6 @@ const (
 	actionRevise              = "revise"
 )
 
-// from lists the statuses each workflow action may start from. Everything else is an
-// illegal transition (409 naming the current status).
-var from = map[string][]string{
-	actionEdit:    {StatusDraft, StatusReturned},
-	actionSubmit:  {StatusDraft, StatusReturned},
-	actionApprove: {StatusSubmitted},
-	actionReturn:  {StatusSubmitted},
-	actionPublish: {StatusApproved},
-	actionFile:    {StatusPublished},
-	actionRevise:  {StatusFiled},
-}
-
 // Service is the catalogue: items, versions, the filing workflow, the portal's view
 // and the spreadsheet exchange.
 type Service struct {
@@ -127,18 +115,18 @@ type op struct {
 	t   *tenant.Tenant
 }
 
-func (s *Service) actorTenant(ctx context.Context, a actor.Actor) (*tenant.Tenant, error) {
-	return s.tenants.ByID(ctx, a.TenantID)
-}
-
-// inOwnTenant runs fn in a transaction that writes and reads only the actor's tenant.
-func (s *Service) inOwnTenant(ctx context.Context, a actor.Actor, fn func(o op) error) error {
-	t, err := s.actorTenant(ctx, a)
+// inOwnTenant runs fn in a transaction that writes and reads only the caller's tenant.
+func (s *Service) inOwnTenant(ctx context.Context, fn func(o op) error) error {
+	c, err := actor.CallerOf(ctx)
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, db.TenantScope(t.ID, a.UserID), func(tx *gorm.DB) error {
-		return fn(op{tx: tx, a: a, now: s.clock.Now().UTC(), t: t})
+	t, err := s.tenants.ByID(ctx, c.TenantID)
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, c.WriteScope(), func(tx *gorm.DB) error {
+		return fn(op{tx: tx, a: c.Actor, now: s.clock.Now().UTC(), t: t})
 	})
 }
 
@@ -149,26 +137,6 @@ func checkDepartment(a actor.Actor, dept uuid.UUID) error {
 		return apperr.Forbidden("catalogue.not_your_department")
 	}
 	return nil
-}
-
-func illegal(action, status string) error {
-	return apperr.Conflict("catalogue.illegal_transition", apperr.Params{
-		"action": action, "action_zh": actionLabels[action], "status": status, "status_zh": StatusLabels[status],
-		"extra": map[string]any{"status": status, "action": action},
-	})
-}
-
-func allowed(action, status string) bool { return contains(from[action], status) }
-
-// StatusLabels are the Chinese names of the statuses (messages and spreadsheets).
-var StatusLabels = map[string]string{
-	StatusDraft: "草稿", StatusSubmitted: "待审核", StatusReturned: "已退回", StatusApproved: "审核通过",
-	StatusPublished: "已公布待备案", StatusFiled: "已备案", StatusSuperseded: "已被替代",
-}
-
-var actionLabels = map[string]string{
-	actionEdit: "修改", actionSubmit: "提交审核", actionApprove: "审核通过", actionReturn: "退回",
-	actionPublish: "公布", actionFile: "备案", actionRevise: "修订",
 }
 
 // locked loads a power for update together with its latest version.
@@ -213,9 +181,9 @@ func saveVersion(tx *gorm.DB, v *Version) error {
 }
 
 // Create drafts a new item (version 1) in the actor's tenant and department.
-func (s *Service) Create(ctx context.Context, a actor.Actor, in Content) (*Detail, error) {
+func (s *Service) Create(ctx context.Context, in Content) (*Detail, error) {
 	var out *Detail
-	err := s.inOwnTenant(ctx, a, func(o op) error {
+	err := s.inOwnTenant(ctx, func(o op) error {
 		p, _, err := s.create(ctx, o, in)
 		if err != nil {
 			return err
@@ -268,9 +236,9 @@ func codeExists(code string) error {
 }
 
 // Update replaces the content of the power's open draft (or returned version).
-func (s *Service) Update(ctx context.Context, a actor.Actor, id uuid.UUID, in Content) (*Detail, error) {
+func (s *Service) Update(ctx context.Context, id uuid.UUID, in Content) (*Detail, error) {
 	var out *Detail
-	err := s.inOwnTenant(ctx, a, func(o op) error {
+	err := s.inOwnTenant(ctx, func(o op) error {
 		p, _, err := s.update(ctx, o, id, in)
 		if err != nil {
 			return err
@@ -290,8 +258,8 @@ func (s *Service) update(ctx context.Context, o op, id uuid.UUID, in Content) (*
 	if err := checkDepartment(o.a, p.DepartmentID); err != nil {
 		return nil, nil, err
 	}
-	if !allowed(actionEdit, v.Status) {
-		return nil, nil, illegal(actionEdit, v.Status)
+	if err := machine.Check(actionEdit, v.Status); err != nil {
+		return nil, nil, err
 	}
 	in.Normalize()
 	var fixed apperr.Fields
@@ -327,16 +295,16 @@ func (s *Service) update(ctx context.Context, o op, id uuid.UUID, in Content) (*
 }
 
 // Submit sends the open version to the tenant's legal reviewer.
-func (s *Service) Submit(ctx context.Context, a actor.Actor, id uuid.UUID) (*Detail, error) {
-	return s.transition(ctx, a, id, func(o op, p *Power, v *Version) error { return s.submit(ctx, o, p, v) })
+func (s *Service) Submit(ctx context.Context, id uuid.UUID) (*Detail, error) {
+	return s.transition(ctx, id, func(o op, p *Power, v *Version) error { return s.submit(ctx, o, p, v) })
 }
 
 func (s *Service) submit(ctx context.Context, o op, p *Power, v *Version) error {
 	if err := checkDepartment(o.a, p.DepartmentID); err != nil {
 		return err
 	}
-	if !allowed(actionSubmit, v.Status) {
-		return illegal(actionSubmit, v.Status)
+	if err := machine.Check(actionSubmit, v.Status); err != nil {
+		return err
 	}
 	// Departments or categories may have changed since the draft was saved.
 	r, err := s.rules(ctx, o.tx, o.t)
@@ -360,7 +328,7 @@ type Decision struct {
 
 // Review approves or returns (with comments) a submitted version. Only the legal
 // reviewers of the item's own tenant review it.
-func (s *Service) Review(ctx context.Context, a actor.Actor, id uuid.UUID, d Decision) (*Detail, error) {
+func (s *Service) Review(ctx context.Context, id uuid.UUID, d Decision) (*Detail, error) {
 	d.Comment = strings.TrimSpace(d.Comment)
 	var v apperr.Fields
 	switch d.Decision {
@@ -378,12 +346,12 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id uuid.UUID, d Dec
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return s.transition(ctx, a, id, func(o op, p *Power, ver *Version) error { return s.review(o, p, ver, d) })
+	return s.transition(ctx, id, func(o op, p *Power, ver *Version) error { return s.review(o, p, ver, d) })
 }
 
 func (s *Service) review(o op, p *Power, v *Version, d Decision) error {
-	if !allowed(d.Decision, v.Status) {
-		return illegal(d.Decision, v.Status)
+	if err := machine.Check(d.Decision, v.Status); err != nil {
+		return err
 	}
 	before := v.Status
 	v.Status = StatusApproved
@@ -397,13 +365,13 @@ func (s *Service) review(o op, p *Power, v *Version, d Decision) error {
 // Publish makes an approved version public and puts it in the city's filing queue,
 // due catalogue_filing_working_days (5) working days later. The previous filed
 // version stays in force until this one is filed.
-func (s *Service) Publish(ctx context.Context, a actor.Actor, id uuid.UUID) (*Detail, error) {
-	return s.transition(ctx, a, id, func(o op, p *Power, v *Version) error { return s.publish(ctx, o, p, v) })
+func (s *Service) Publish(ctx context.Context, id uuid.UUID) (*Detail, error) {
+	return s.transition(ctx, id, func(o op, p *Power, v *Version) error { return s.publish(ctx, o, p, v) })
 }
 
 func (s *Service) publish(ctx context.Context, o op, p *Power, v *Version) error {
-	if !allowed(actionPublish, v.Status) {
-		return illegal(actionPublish, v.Status)
+	if err := machine.Check(actionPublish, v.Status); err != nil {
+		return err
 	}
 	cal, err := calendar.National()
 	if err != nil {
@@ -442,8 +410,13 @@ func (s *Service) publish(ctx context.Context, o op, p *Power, v *Version) error
 // File confirms the filing of a published version (the city's legal reviewer; for
 // the city's own items too). It comes into force: cases run it from now on, and the
 // version it replaces is superseded.
-func (s *Service) File(ctx context.Context, a actor.Actor, id uuid.UUID) (*Detail, error) {
-	city, err := s.actorTenant(ctx, a)
+func (s *Service) File(ctx context.Context, id uuid.UUID) (*Detail, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := c.Actor
+	city, err := s.tenants.ByID(ctx, a.TenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -495,8 +468,8 @@ func (s *Service) ownerBelow(ctx context.Context, city *tenant.Tenant, id uuid.U
 }
 
 func (s *Service) file(o op, p *Power, v *Version) error {
-	if !allowed(actionFile, v.Status) {
-		return illegal(actionFile, v.Status)
+	if err := machine.Check(actionFile, v.Status); err != nil {
+		return err
 	}
 	var replaced int
 	if p.InForceVersionID != nil {
@@ -530,9 +503,9 @@ func (s *Service) file(o op, p *Power, v *Version) error {
 
 // Revise opens a new draft from the version in force; the in-force version keeps
 // governing cases until the revision is filed.
-func (s *Service) Revise(ctx context.Context, a actor.Actor, id uuid.UUID, note string) (*Detail, error) {
+func (s *Service) Revise(ctx context.Context, id uuid.UUID, note string) (*Detail, error) {
 	var out *Detail
-	err := s.inOwnTenant(ctx, a, func(o op) error {
+	err := s.inOwnTenant(ctx, func(o op) error {
 		p, v, err := locked(o.tx, id)
 		if err != nil {
 			return err
@@ -550,8 +523,8 @@ func (s *Service) revise(o op, p *Power, latest *Version, note string) (*Version
 	if err := checkDepartment(o.a, p.DepartmentID); err != nil {
 		return nil, err
 	}
-	if !allowed(actionRevise, latest.Status) {
-		return nil, illegal(actionRevise, latest.Status)
+	if err := machine.Check(actionRevise, latest.Status); err != nil {
+		return nil, err
 	}
 	c := latest.Content()
 	c.ChangeNote = strings.TrimSpace(note)
@@ -563,7 +536,7 @@ func (s *Service) revise(o op, p *Power, latest *Version, note string) (*Version
 	v.setContent(c)
 	if err := o.tx.Create(v).Error; err != nil {
 		if db.IsUniqueViolation(err, "") {
-			return nil, illegal(actionRevise, StatusDraft)
+			return nil, machine.Illegal(actionRevise, StatusDraft)
 		}
 		return nil, db.Classify(err)
 	}
@@ -574,9 +547,9 @@ func (s *Service) revise(o op, p *Power, latest *Version, note string) (*Version
 }
 
 // transition runs one workflow step on a power of the actor's tenant.
-func (s *Service) transition(ctx context.Context, a actor.Actor, id uuid.UUID, step func(o op, p *Power, v *Version) error) (*Detail, error) {
+func (s *Service) transition(ctx context.Context, id uuid.UUID, step func(o op, p *Power, v *Version) error) (*Detail, error) {
 	var out *Detail
-	err := s.inOwnTenant(ctx, a, func(o op) error {
+	err := s.inOwnTenant(ctx, func(o op) error {
 		p, v, err := locked(o.tx, id)
 		if err != nil {
 			return err
@@ -601,37 +574,7 @@ func (s *Service) commit(o op, action string, p *Power, v *Version, before strin
 	return s.record(o, action, p, v, before, data)
 }
 
-// Readable widens the tenants a caller may read the catalogue of: a city-level
-// filer (the city's legal reviewer) reads every tenant below the city, whose
-// published items it must file.
-func (s *Service) Readable(ctx context.Context, a actor.Actor, base []*tenant.Tenant, mayFile bool) ([]*tenant.Tenant, error) {
-	if !mayFile {
-		return base, nil
-	}
-	t, err := s.actorTenant(ctx, a)
-	if err != nil {
-		return nil, err
-	}
-	if t.Level != tenant.LevelCity {
-		return base, nil
-	}
-	sub, err := s.tenants.Subtree(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[uuid.UUID]bool{}
-	var out []*tenant.Tenant
-	for _, x := range append(append([]*tenant.Tenant{}, base...), sub...) {
-		if !seen[x.ID] {
-			seen[x.ID] = true
-			out = append(out, x)
-		}
-	}
-	return out, nil
-}
-
 func init() {
-	apperr.Register("catalogue.illegal_transition", "事项当前状态为「{status_zh}」，不能{action_zh}", "The item is {status}; it cannot {action} now")
 	apperr.Register("catalogue.not_your_department", "只能编辑和提交本部门的事项", "You may draft and submit only your own department's items")
 	apperr.Register("catalogue.file_city_only", "备案由市级法制审核员确认", "Filings are confirmed by the city's legal reviewer")
 	apperr.Register("catalogue.code_exists", "事项编码 {code} 已存在", "Item code {code} already exists")

@@ -13,17 +13,31 @@ import (
 )
 
 // ExercisableVersion returns the version cases of the power must run — the latest
-// filed version — read inside tx (scoped to the case's tenant). A power without one
-// is refused with 422 power_not_filed; an unknown (or invisible) power is 404.
+// filed version — read inside tx (scoped to the case's tenant). A power without one is
+// refused with 422 power_not_filed (Power.InForceVersion); an unknown (or invisible)
+// power is 404.
 func ExercisableVersion(tx *gorm.DB, powerID uuid.UUID) (*Version, error) {
 	p, err := loadPower(tx, powerID, false)
 	if err != nil {
 		return nil, err
 	}
-	if p.InForceVersionID == nil {
-		return nil, apperr.Invalid("power_not_filed", apperr.Params{"code": p.Code, "name": p.Name})
+	id, err := p.InForceVersion()
+	if err != nil {
+		return nil, err
 	}
-	return loadVersion(tx, *p.InForceVersionID)
+	return loadVersion(tx, id)
+}
+
+// InForceVersion is the one refusal of the rule that a power not approved and filed may
+// not be exercised (ADR 0004; Exercisable): it returns the ID of the version cases
+// must run (the one in force), or 422 power_not_filed naming the item. It needs the
+// power's code, name and in-force version only, so that casework's intake reads those
+// in its one grouped query and asks here.
+func (p *Power) InForceVersion() (uuid.UUID, error) {
+	if !p.Exercisable() {
+		return uuid.Nil, apperr.Invalid("power_not_filed", apperr.Params{"code": p.Code, "name": p.Name})
+	}
+	return *p.InForceVersionID, nil
 }
 
 func loadPower(tx *gorm.DB, id uuid.UUID, lock bool) (*Power, error) {

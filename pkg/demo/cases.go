@@ -21,6 +21,8 @@ import (
 	"sunshine/pkg/idcheck"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/projects"
+	"sunshine/pkg/servicecentre"
 	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
 )
@@ -124,6 +126,8 @@ type staffKey struct{ dept, role string }
 type caseWorld struct {
 	t      *tenant.Tenant
 	svc    *casework.Service
+	centre *servicecentre.Service
+	proj   *projects.Service
 	clock  *clock.Fake
 	rng    *rand.Rand
 	cal    *calendar.Calendar
@@ -150,9 +154,10 @@ type caseWorld struct {
 func (s *Seeder) prepareCases(ctx context.Context, t *tenant.Tenant, hash string) (*caseWorld, error) {
 	w := &caseWorld{t: t, byCode: map[string]*demoItem{}, deptID: map[string]uuid.UUID{}, code: map[uuid.UUID]string{},
 		dname: map[string]string{}, staff: map[staffKey]actor.Actor{}, windows: map[string]uuid.UUID{}}
-	var have int64
+	var have bool
 	err := s.DB.Tx(ctx, db.TenantScope(t.ID, uuid.Nil), func(tx *gorm.DB) error {
-		if err := tx.Table("cases").Where("tenant_id = ?", t.ID).Limit(1).Count(&have).Error; err != nil || have > 0 {
+		var err error
+		if have, err = casework.HasCases(tx, t.ID); err != nil || have {
 			return err
 		}
 		depts, err := tenancy.ListDepartments(tx, []uuid.UUID{t.ID})
@@ -162,8 +167,8 @@ func (s *Seeder) prepareCases(ctx context.Context, t *tenant.Tenant, hash string
 		for _, d := range depts {
 			w.deptID[d.Code], w.code[d.ID], w.dname[d.Code] = d.ID, d.Code, d.Name
 		}
-		var ids []uuid.UUID
-		if err := tx.Table("powers").Where("tenant_id = ? AND in_force_version_id IS NOT NULL", t.ID).Order("code").Pluck("id", &ids).Error; err != nil {
+		ids, err := catalogue.ExercisablePowers(tx, t.ID)
+		if err != nil {
 			return err
 		}
 		for _, id := range ids {
@@ -178,7 +183,7 @@ func (s *Seeder) prepareCases(ctx context.Context, t *tenant.Tenant, hash string
 		}
 		return nil
 	})
-	if err != nil || have > 0 || len(w.items) == 0 {
+	if err != nil || have || len(w.items) == 0 {
 		return nil, err
 	}
 	for _, it := range w.items {
@@ -202,6 +207,7 @@ func (s *Seeder) prepareCases(ctx context.Context, t *tenant.Tenant, hash string
 	// Staff accounts are created "before" the history starts.
 	w.clock = clock.NewFake(w.days[0].AddDays(-1).Start().Add(9 * time.Hour))
 	w.svc = s.Casework.WithClock(w.clock)
+	w.centre, w.proj = s.ServiceCentre.WithClock(w.clock), s.Projects.WithClock(w.clock)
 	seeder := *s
 	seeder.Clock = w.clock
 	if w.admin, err = s.staffActor(ctx, t, "admin"); err != nil {
@@ -420,7 +426,7 @@ func (w *caseWorld) run(ctx context.Context) error {
 // openWindows opens the comprehensive window (综合窗口) and two department windows,
 // all staffed by the demo clerk.
 func (w *caseWorld) openWindows(ctx context.Context) error {
-	existing, err := w.svc.Windows(ctx, db.TenantScope(w.t.ID, uuid.Nil), []uuid.UUID{w.t.ID}, nil)
+	existing, err := w.centre.Windows(ctx, db.TenantScope(w.t.ID, uuid.Nil), []uuid.UUID{w.t.ID}, nil)
 	if err != nil {
 		return err
 	}
@@ -445,11 +451,11 @@ func (w *caseWorld) openWindows(ctx context.Context) error {
 			w.windows[key] = id
 			continue
 		}
-		win, err := w.svc.CreateWindow(ctx, w.admin, casework.WindowInput{Number: sp.number, Name: sp.name, DepartmentID: w.deptID[sp.dept], Comprehensive: key == ""})
+		win, err := w.centre.CreateWindow(ctx, w.admin, servicecentre.WindowInput{Number: sp.number, Name: sp.name, DepartmentID: w.deptID[sp.dept], Comprehensive: key == ""})
 		if err != nil {
 			return err
 		}
-		if _, err := w.svc.SetWindowStaff(ctx, w.admin, win.ID, []uuid.UUID{w.clerk.UserID}); err != nil {
+		if _, err := w.centre.SetWindowStaff(ctx, w.admin, win.ID, []uuid.UUID{w.clerk.UserID}); err != nil {
 			return err
 		}
 		w.windows[key] = win.ID
@@ -635,7 +641,7 @@ func (w *caseWorld) planProject(ctx context.Context) error {
 	investor, code := projectInvestor()
 	name, wan := "安阳某新能源汽车零部件产业园项目", 350000.0
 	w.clock.Set(w.days[0].Start().Add(8 * time.Hour))
-	p, err := w.svc.CreateProject(ctx, head, casework.ProjectInput{Name: &name, InvestorName: &investor, InvestorCreditCode: &code, InvestmentWan: &wan, LeadDepartmentID: &lead})
+	p, err := w.proj.CreateProject(ctx, head, projects.ProjectInput{Name: &name, InvestorName: &investor, InvestorCreditCode: &code, InvestmentWan: &wan, LeadDepartmentID: &lead})
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,8 @@ import (
 	"sunshine/pkg/identity"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/projects"
+	"sunshine/pkg/servicecentre"
 	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
 )
@@ -65,6 +67,10 @@ type Seeder struct {
 	// dozen cases in every state (seedCases; needs the catalogue).
 	Casework *casework.Service
 	Cases    bool
+	// ServiceCentre and Projects open the demo's windows and its major project (with
+	// Cases).
+	ServiceCentre *servicecentre.Service
+	Projects      *projects.Service
 	// Dir holds the tenant manifests; Password is every demo account's password.
 	Dir      string
 	Password string

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/audit"
@@ -61,13 +60,7 @@ func (s *Server) listAuditEvents(c *fiber.Ctx) error {
 	for _, t := range ts {
 		codes[t.ID] = t.Code
 	}
-	var rows []audit.Row
-	var total int64
-	err = s.DB.InScope(c.UserContext(), func(tx *gorm.DB) error {
-		var err error
-		rows, total, err = audit.List(tx, f)
-		return err
-	})
+	rows, total, err := audit.Events(c.UserContext(), s.DB, f)
 	if err != nil {
 		return err
 	}

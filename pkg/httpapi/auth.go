@@ -25,8 +25,7 @@ const (
 
 const (
 	localPrincipal = "principal"
-	localActor     = "actor"
-	localScope     = "scope"
+	localCaller    = "caller"
 	localReadable  = "readable"
 )
 
@@ -70,38 +69,26 @@ func (s *Server) authenticate(method, path, perm string) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		// Known from here on, also to the security log when the request is refused.
+		c.Locals(localPrincipal, p)
 		if viaCookie && unsafeMethod(method) && !identity.CheckCSRF(tok, c.Get(HeaderCSRF)) {
 			return apperr.Forbidden("identity.csrf")
 		}
 		if p.User.MustChangePassword && !pathsDuringPasswordChange[path] {
 			return apperr.Forbidden("identity.password_change_required")
 		}
-		a := p.Actor(requestID(c), c.IP())
-		scope := db.TenantScope(p.Tenant.ID, p.User.ID)
-		readable := []*tenant.Tenant{p.Tenant}
-		if perm != "" {
-			if !read && !s.Enforcer.Allowed(p.User.ID, p.Tenant.Path, perm) {
-				return apperr.Forbidden("authz.forbidden", apperr.Params{"permission": perm})
-			}
-			candidates := []*tenant.Tenant{p.Tenant}
-			if s.Enforcer.HasSubtreeGrant(p.User.ID) {
-				if candidates, err = s.Tenants.Subtree(ctx, p.Tenant); err != nil {
-					return err
-				}
-			}
-			readable = s.Enforcer.ReadScope(p.User.ID, candidates, perm)
-			if len(readable) == 0 {
-				return apperr.Forbidden("authz.forbidden", apperr.Params{"permission": perm})
-			}
-			scope.Read = tenant.IDs(readable)
+		if perm != "" && !read && !s.Enforcer.Allowed(p.User.ID, p.Tenant.Path, perm) {
+			return apperr.Forbidden("authz.forbidden", apperr.Params{"permission": perm})
 		}
-		ctx = db.WithScope(ctx, scope)
-		ctx = actor.With(ctx, a)
+		caller, readable, err := s.Enforcer.Caller(ctx, s.Tenants, p.Actor(requestID(c), c.IP()), p.Tenant, perm)
+		if err != nil {
+			return err
+		}
+		ctx = actor.WithCaller(ctx, caller)
 		ctx = logging.With(ctx, logging.From(ctx).With("tenant", p.Tenant.Code, "user", p.User.Username))
 		c.SetUserContext(ctx)
 		c.Locals(localPrincipal, p)
-		c.Locals(localActor, a)
-		c.Locals(localScope, scope)
+		c.Locals(localCaller, caller)
 		c.Locals(localReadable, readable)
 		return c.Next()
 	}
@@ -110,8 +97,12 @@ func (s *Server) authenticate(method, path, perm string) fiber.Handler {
 func principalOf(c *fiber.Ctx) *identity.Principal {
 	return c.Locals(localPrincipal).(*identity.Principal)
 }
-func actorOf(c *fiber.Ctx) actor.Actor { return c.Locals(localActor).(actor.Actor) }
-func scopeOf(c *fiber.Ctx) db.Scope    { return c.Locals(localScope).(db.Scope) }
+
+// callerOf is the request's caller, set once by authenticate (and in the request's
+// user context, where services take it from).
+func callerOf(c *fiber.Ctx) actor.Caller { return c.Locals(localCaller).(actor.Caller) }
+func actorOf(c *fiber.Ctx) actor.Actor   { return callerOf(c).Actor }
+func scopeOf(c *fiber.Ctx) db.Scope      { return callerOf(c).Scope() }
 
 // readableTenants are the tenants the route's permission lets the caller read.
 func readableTenants(c *fiber.Ctx) []*tenant.Tenant {

@@ -193,3 +193,58 @@ func TestTenantAdminCannotGrantPlatformOrCityRoles(t *testing.T) {
 	}
 	_ = httpapi.CookieCSRF
 }
+
+// TestSeparationOfDuties: a tenant admin cannot make itself its own auditor or
+// supervisor (at its tenant or, at the city, over the subtree), nor can conflicting
+// roles be given to anyone; the policy is configurable.
+func TestSeparationOfDuties(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	myID := func(c *apitest.Client) string {
+		var me meBody
+		c.Do("GET", "/api/v1/me", nil).JSON(t, &me)
+		return me.User.ID
+	}
+	refused := func(what string, r *apitest.Response) {
+		t.Helper()
+		if r.Status != 422 || r.Problem(t).Code != "authz.duties_conflict" {
+			t.Errorf("%s: %d %s, want 422 authz.duties_conflict", what, r.Status, r.Body)
+		}
+	}
+	county := env.Login("410581", "admin")
+	self := "/api/v1/users/" + myID(county) + "/grants"
+	refused("a county admin granting itself auditor", county.Do("POST", self, map[string]any{"role": "auditor"}))
+	refused("a county admin granting itself supervisor", county.Do("POST", self, map[string]any{"role": "supervisor"}))
+	cityAdmin := env.UserWithRoles("410500", "city-only-admin", "tenant_admin")
+	citySelf := "/api/v1/users/" + myID(cityAdmin) + "/grants"
+	refused("a city admin granting itself subtree auditor", cityAdmin.Do("POST", citySelf, map[string]any{"role": "auditor", "subtree": true}))
+	platform := env.Login("410500", "admin")
+	refused("the platform admin granting itself subtree auditor", platform.Do("POST", "/api/v1/users/"+myID(platform)+"/grants", map[string]any{"role": "auditor", "subtree": true}))
+	refused("creating a supervising case handler", county.Do("POST", "/api/v1/users", map[string]any{"username": "both", "display_name": "兼任",
+		"roles": []map[string]any{{"role": "case_handler"}, {"role": "supervisor"}}}))
+	var handler struct {
+		User struct {
+			ID string `json:"id"`
+		} `json:"user"`
+	}
+	county.Do("POST", "/api/v1/users", map[string]any{"username": "h2", "display_name": "承办", "roles": []map[string]any{{"role": "case_handler"}}}).JSON(t, &handler)
+	refused("making a case handler a supervisor", county.Do("POST", "/api/v1/users/"+handler.User.ID+"/grants", map[string]any{"role": "supervisor"}))
+	if r := county.Do("POST", self, map[string]any{"role": "legal_reviewer"}); r.Status != 200 {
+		t.Errorf("a compatible role: %d %s", r.Status, r.Body)
+	}
+	// The auditor still cannot be granted by the refused grant above.
+	var me meBody
+	county.Do("GET", "/api/v1/me", nil).JSON(t, &me)
+	if contains(me.Roles, "auditor") || contains(me.Roles, "supervisor") {
+		t.Fatalf("roles: %v", me.Roles)
+	}
+
+	// Configurable: another policy, or none.
+	custom := apitest.New(t, apitest.Options{Env: map[string]string{"SUNSHINE_AUTH_ROLE_CONFLICTS": "window_clerk:case_handler"}})
+	admin := custom.Login("410581", "admin")
+	if r := admin.Do("POST", "/api/v1/users/"+myID(admin)+"/grants", map[string]any{"role": "auditor"}); r.Status != 200 {
+		t.Errorf("admin + auditor allowed by the custom policy: %d %s", r.Status, r.Body)
+	}
+	clerkID := myID(custom.Login("410581", "clerk"))
+	refused("a clerk made a case handler under the custom policy", admin.Do("POST", "/api/v1/users/"+clerkID+"/grants", map[string]any{"role": "case_handler"}))
+}

@@ -13,7 +13,9 @@ import (
 	"sunshine/pkg/actor"
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/calendar/tenantcal"
 	"sunshine/pkg/casework"
+	"sunshine/pkg/servicecentre"
 	"sunshine/pkg/tenant"
 )
 
@@ -243,7 +245,7 @@ func (s *Server) listWindows(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ws, err := s.Casework.Windows(c.UserContext(), scopeOf(c), tenant.IDs(ts), codesOf(ts))
+	ws, err := s.ServiceCentre.Windows(c.UserContext(), scopeOf(c), tenant.IDs(ts), codesOf(ts))
 	if err != nil {
 		return err
 	}
@@ -251,11 +253,11 @@ func (s *Server) listWindows(c *fiber.Ctx) error {
 }
 
 func (s *Server) createWindow(c *fiber.Ctx) error {
-	var in casework.WindowInput
+	var in servicecentre.WindowInput
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	w, err := s.Casework.CreateWindow(c.UserContext(), actorOf(c), in)
+	w, err := s.ServiceCentre.CreateWindow(c.UserContext(), actorOf(c), in)
 	if err != nil {
 		return err
 	}
@@ -267,11 +269,11 @@ func (s *Server) updateWindow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var in casework.WindowInput
+	var in servicecentre.WindowInput
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	w, err := s.Casework.UpdateWindow(c.UserContext(), actorOf(c), id, in)
+	w, err := s.ServiceCentre.UpdateWindow(c.UserContext(), actorOf(c), id, in)
 	if err != nil {
 		return err
 	}
@@ -289,7 +291,7 @@ func (s *Server) setWindowStaff(c *fiber.Ctx) error {
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	w, err := s.Casework.SetWindowStaff(c.UserContext(), actorOf(c), id, in.UserIDs)
+	w, err := s.ServiceCentre.SetWindowStaff(c.UserContext(), actorOf(c), id, in.UserIDs)
 	if err != nil {
 		return err
 	}
@@ -323,7 +325,7 @@ func (s *Server) calendarAdd(c *fiber.Ctx) error {
 	if err != nil || n < 0 || n > 1000 {
 		return apperr.BadRequest("bad_query", apperr.Params{"param": "working_days", "reason": "must be an integer from 0 to 1000"})
 	}
-	cal, err := s.Casework.Calendars().For(c.UserContext(), principalOf(c).Tenant)
+	cal, err := s.Calendars.For(c.UserContext(), principalOf(c).Tenant)
 	if err != nil {
 		return err
 	}
@@ -364,11 +366,11 @@ func (s *Server) calendarDays(c *fiber.Ctx) error {
 		return apperr.BadRequest("bad_query", apperr.Params{"param": "year", "reason": "must be a year"})
 	}
 	t := principalOf(c).Tenant
-	cal, err := s.Casework.Calendars().For(c.UserContext(), t)
+	cal, err := s.Calendars.For(c.UserContext(), t)
 	if err != nil {
 		return err
 	}
-	locals, err := s.Casework.LocalDays(c.UserContext(), t)
+	locals, err := s.Calendars.LocalDays(c.UserContext(), t)
 	if err != nil {
 		return err
 	}
@@ -402,11 +404,11 @@ func orEmpty[T any](v []T) []T {
 }
 
 func (s *Server) setLocalDay(c *fiber.Ctx) error {
-	var in casework.LocalDayInput
+	var in tenantcal.LocalDayInput
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	n, err := s.Casework.SetLocalDay(c.UserContext(), actorOf(c), in)
+	n, err := s.Calendars.SetLocalDay(c.UserContext(), actorOf(c), in)
 	if err != nil {
 		return err
 	}
@@ -418,7 +420,7 @@ func (s *Server) deleteLocalDay(c *fiber.Ctx) error {
 	if err != nil {
 		return apperr.NotFound("not_found")
 	}
-	n, err := s.Casework.DeleteLocalDay(c.UserContext(), actorOf(c), d)
+	n, err := s.Calendars.DeleteLocalDay(c.UserContext(), actorOf(c), d)
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,8 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
+	c.Locals(localLoginTenant, in.Tenant)
+	c.Locals(localLoginUsername, in.Username)
 	kind := identity.KindBrowser
 	if in.Client == "api" {
 		kind = identity.KindToken
@@ -101,7 +103,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
-	if err := s.Identity.Logout(c.UserContext(), principalOf(c), actorOf(c)); err != nil {
+	if err := s.Identity.Logout(c.UserContext(), principalOf(c)); err != nil {
 		return err
 	}
 	s.clearSessionCookies(c)
@@ -150,7 +152,7 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if err := s.Identity.ChangePassword(c.UserContext(), principalOf(c), actorOf(c), in.OldPassword, in.NewPassword); err != nil {
+	if err := s.Identity.ChangePassword(c.UserContext(), principalOf(c), in.OldPassword, in.NewPassword); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -177,10 +179,10 @@ func (s *Server) roles(c *fiber.Ctx) error {
 	}
 	p := principalOf(c)
 	canManage := s.Enforcer.Allowed(p.User.ID, p.Tenant.Path, authz.UserManage)
-	platform := s.Enforcer.Allowed(p.User.ID, p.Tenant.Path, authz.TenantManage)
+	granter := authz.Granter{Platform: s.Enforcer.Allowed(p.User.ID, p.Tenant.Path, authz.TenantManage), City: p.Tenant.Level == tenant.LevelCity}
 	out := make([]roleJSON, 0, len(authz.Roles))
 	for _, r := range authz.Roles {
-		grantable := canManage && (!r.Platform || platform) && (!r.CityOnly || p.Tenant.Level == tenant.LevelCity)
+		grantable := canManage && granter.MayGrant(r.Name, false)
 		out = append(out, roleJSON{RoleInfo: r, Permissions: authz.RolePermissions[r.Name], Grantable: grantable})
 	}
 	return c.JSON(Items(out))

@@ -9,7 +9,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
-	"sunshine/pkg/actor"
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/authz"
 	"sunshine/pkg/catalogue"
@@ -27,28 +26,28 @@ func (s *Server) registerCatalogue() {
 	s.route("GET", "/api/v1/powers/export", authz.PowerRead, s.exportPowers)
 	s.route("POST", "/api/v1/powers/import", authz.PowerDraft, s.importPowers)
 	s.route("GET", "/api/v1/powers/:id", authz.PowerRead, s.getPower)
-	s.route("PUT", "/api/v1/powers/:id", authz.PowerDraft, s.powerAction(func(c *fiber.Ctx, a actor.Actor, id uuid.UUID) (*catalogue.Detail, error) {
+	s.route("PUT", "/api/v1/powers/:id", authz.PowerDraft, s.powerAction(func(c *fiber.Ctx, id uuid.UUID) (*catalogue.Detail, error) {
 		in := newContent()
 		if err := Bind(c, &in); err != nil {
 			return nil, err
 		}
-		return s.Catalogue.Update(c.UserContext(), a, id, in)
+		return s.Catalogue.Update(c.UserContext(), id, in)
 	}))
-	s.route("POST", "/api/v1/powers/:id/submit", authz.PowerDraft, s.powerAction(func(c *fiber.Ctx, a actor.Actor, id uuid.UUID) (*catalogue.Detail, error) {
-		return s.Catalogue.Submit(c.UserContext(), a, id)
+	s.route("POST", "/api/v1/powers/:id/submit", authz.PowerDraft, s.powerAction(func(c *fiber.Ctx, id uuid.UUID) (*catalogue.Detail, error) {
+		return s.Catalogue.Submit(c.UserContext(), id)
 	}))
-	s.route("POST", "/api/v1/powers/:id/review", authz.PowerReview, s.powerAction(func(c *fiber.Ctx, a actor.Actor, id uuid.UUID) (*catalogue.Detail, error) {
+	s.route("POST", "/api/v1/powers/:id/review", authz.PowerReview, s.powerAction(func(c *fiber.Ctx, id uuid.UUID) (*catalogue.Detail, error) {
 		var in catalogue.Decision
 		if err := Bind(c, &in); err != nil {
 			return nil, err
 		}
-		return s.Catalogue.Review(c.UserContext(), a, id, in)
+		return s.Catalogue.Review(c.UserContext(), id, in)
 	}))
-	s.route("POST", "/api/v1/powers/:id/publish", authz.PowerReview, s.powerAction(func(c *fiber.Ctx, a actor.Actor, id uuid.UUID) (*catalogue.Detail, error) {
-		return s.Catalogue.Publish(c.UserContext(), a, id)
+	s.route("POST", "/api/v1/powers/:id/publish", authz.PowerReview, s.powerAction(func(c *fiber.Ctx, id uuid.UUID) (*catalogue.Detail, error) {
+		return s.Catalogue.Publish(c.UserContext(), id)
 	}))
-	s.route("POST", "/api/v1/powers/:id/file", authz.PowerFile, s.powerAction(func(c *fiber.Ctx, a actor.Actor, id uuid.UUID) (*catalogue.Detail, error) {
-		return s.Catalogue.File(c.UserContext(), a, id)
+	s.route("POST", "/api/v1/powers/:id/file", authz.PowerFile, s.powerAction(func(c *fiber.Ctx, id uuid.UUID) (*catalogue.Detail, error) {
+		return s.Catalogue.File(c.UserContext(), id)
 	}))
 	s.route("POST", "/api/v1/powers/:id/revise", authz.PowerDraft, s.revisePower)
 	s.route("GET", "/api/v1/powers/:id/diff", authz.PowerRead, s.diffPower)
@@ -57,32 +56,6 @@ func (s *Server) registerCatalogue() {
 
 	s.public("GET", "/api/v1/public/:tenantCode/powers", s.publicPowers)
 	s.public("GET", "/api/v1/public/:tenantCode/powers/:id", s.publicPower)
-}
-
-// catalogueReadable is the caller's read scope for the catalogue: the route's, and
-// for the city's legal reviewer every tenant below the city (whose filings it confirms).
-func (s *Server) catalogueReadable(c *fiber.Ctx) ([]*tenant.Tenant, error) {
-	p := principalOf(c)
-	mayFile := s.Enforcer.Allowed(p.User.ID, p.Tenant.Path, authz.PowerFile)
-	return s.Catalogue.Readable(c.UserContext(), actorOf(c), readableTenants(c), mayFile)
-}
-
-// catalogueTenants applies ?tenant=CODE to the catalogue's read scope.
-func (s *Server) catalogueTenants(c *fiber.Ctx) ([]*tenant.Tenant, error) {
-	readable, err := s.catalogueReadable(c)
-	if err != nil {
-		return nil, err
-	}
-	code := c.Query("tenant")
-	if code == "" {
-		return readable, nil
-	}
-	for _, t := range readable {
-		if t.Code == code {
-			return []*tenant.Tenant{t}, nil
-		}
-	}
-	return nil, apperr.NotFound("tenant.not_found", apperr.Params{"code": code})
 }
 
 func (s *Server) powerCategories(c *fiber.Ctx) error {
@@ -94,8 +67,8 @@ func (s *Server) powerCategories(c *fiber.Ctx) error {
 	return c.JSON(Items(cats))
 }
 
-func powerFilter(c *fiber.Ctx, ts []*tenant.Tenant) (catalogue.Filter, error) {
-	f := catalogue.Filter{Tenants: tenant.IDs(ts), Status: c.Query("status"), Department: c.Query("department"),
+func powerFilter(c *fiber.Ctx) (catalogue.Filter, error) {
+	f := catalogue.Filter{Tenant: c.Query("tenant"), Status: c.Query("status"), Department: c.Query("department"),
 		Category: c.Query("category"), Q: strings.TrimSpace(c.Query("q"))}
 	if e := c.Query("exercisable"); e != "" {
 		b, err := strconv.ParseBool(e)
@@ -108,15 +81,11 @@ func powerFilter(c *fiber.Ctx, ts []*tenant.Tenant) (catalogue.Filter, error) {
 }
 
 func (s *Server) listPowers(c *fiber.Ctx) error {
-	ts, err := s.catalogueTenants(c)
-	if err != nil {
-		return err
-	}
 	page, err := QueryPage(c)
 	if err != nil {
 		return err
 	}
-	f, err := powerFilter(c, ts)
+	f, err := powerFilter(c)
 	if err != nil {
 		return err
 	}
@@ -141,7 +110,7 @@ func (s *Server) createPower(c *fiber.Ctx) error {
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	d, err := s.Catalogue.Create(c.UserContext(), actorOf(c), in)
+	d, err := s.Catalogue.Create(c.UserContext(), in)
 	if err != nil {
 		return err
 	}
@@ -153,11 +122,7 @@ func (s *Server) getPower(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ts, err := s.catalogueReadable(c)
-	if err != nil {
-		return err
-	}
-	d, err := s.Catalogue.Get(c.UserContext(), tenant.IDs(ts), id)
+	d, err := s.Catalogue.Get(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -166,13 +131,13 @@ func (s *Server) getPower(c *fiber.Ctx) error {
 
 // powerAction is a handler that acts on the power in the path and answers with its
 // detail, like caseAction for cases.
-func (s *Server) powerAction(fn func(c *fiber.Ctx, a actor.Actor, id uuid.UUID) (*catalogue.Detail, error)) fiber.Handler {
+func (s *Server) powerAction(fn func(c *fiber.Ctx, id uuid.UUID) (*catalogue.Detail, error)) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id, err := PathUUID(c, "id")
 		if err != nil {
 			return err
 		}
-		d, err := fn(c, actorOf(c), id)
+		d, err := fn(c, id)
 		if err != nil {
 			return err
 		}
@@ -195,7 +160,7 @@ func (s *Server) revisePower(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	d, err := s.Catalogue.Revise(c.UserContext(), actorOf(c), id, in.ChangeNote)
+	d, err := s.Catalogue.Revise(c.UserContext(), id, in.ChangeNote)
 	if err != nil {
 		return err
 	}
@@ -227,11 +192,7 @@ func (s *Server) diffPower(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ts, err := s.catalogueReadable(c)
-	if err != nil {
-		return err
-	}
-	d, err := s.Catalogue.Diff(c.UserContext(), tenant.IDs(ts), id, from, to)
+	d, err := s.Catalogue.Diff(c.UserContext(), id, from, to)
 	if err != nil {
 		return err
 	}
@@ -243,11 +204,7 @@ func (s *Server) powerHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ts, err := s.catalogueReadable(c)
-	if err != nil {
-		return err
-	}
-	h, err := s.Catalogue.History(c.UserContext(), tenant.IDs(ts), id)
+	h, err := s.Catalogue.History(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -255,28 +212,11 @@ func (s *Server) powerHistory(c *fiber.Ctx) error {
 }
 
 func (s *Server) listFilings(c *fiber.Ctx) error {
-	ts, err := s.catalogueTenants(c)
-	if err != nil {
-		return err
-	}
-	list, err := s.Catalogue.Filings(c.UserContext(), tenant.IDs(ts), c.Query("status"))
+	list, err := s.Catalogue.Filings(c.UserContext(), c.Query("tenant"), c.Query("status"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(Items(list))
-}
-
-// exportTenant is the one tenant a spreadsheet is about: ?tenant=CODE within the
-// caller's catalogue scope, else the caller's own.
-func (s *Server) exportTenant(c *fiber.Ctx) (*tenant.Tenant, error) {
-	if c.Query("tenant") == "" {
-		return principalOf(c).Tenant, nil
-	}
-	ts, err := s.catalogueTenants(c)
-	if err != nil {
-		return nil, err
-	}
-	return ts[0], nil
 }
 
 func sendWorkbook(c *fiber.Ctx, name string, b []byte) error {
@@ -296,11 +236,11 @@ func (s *Server) powerTemplate(c *fiber.Ctx) error {
 }
 
 func (s *Server) exportPowers(c *fiber.Ctx) error {
-	t, err := s.exportTenant(c)
+	t, err := s.Catalogue.Tenant(c.UserContext(), c.Query("tenant"))
 	if err != nil {
 		return err
 	}
-	f, err := powerFilter(c, []*tenant.Tenant{t})
+	f, err := powerFilter(c)
 	if err != nil {
 		return err
 	}
@@ -334,7 +274,7 @@ func (s *Server) importPowers(c *fiber.Ctx) error {
 	if len(body) == 0 {
 		return apperr.Invalid("validation_failed").WithField("file", "required")
 	}
-	rep, err := s.Catalogue.Import(c.UserContext(), actorOf(c), bytes.NewReader(body))
+	rep, err := s.Catalogue.Import(c.UserContext(), bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

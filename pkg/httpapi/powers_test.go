@@ -48,7 +48,8 @@ type powerBody struct {
 		State string    `json:"state"`
 		DueAt time.Time `json:"due_at"`
 	} `json:"filing"`
-	LongestPathDays int `json:"longest_path_days"`
+	LongestPathDays int      `json:"longest_path_days"`
+	AllowedActions  []string `json:"allowed_actions"`
 }
 
 // catalogueWorld is a county (林州市 410581) with its department head (住建局), its
@@ -214,6 +215,32 @@ func TestCatalogueWorkflowTransitions(t *testing.T) {
 	w := newCatalogueWorld(t)
 	for _, status := range []string{"draft", "submitted", "returned", "approved", "published", "filed"} {
 		stuck := w.item(status)
+		// Each role is offered exactly its share of the legal actions, so that together
+		// they are offered the whole row of the table and nothing else.
+		offered := map[string]bool{}
+		for _, c := range []*apitest.Client{w.dept, w.legal, w.city} {
+			var p powerBody
+			c.Do("GET", "/api/v1/powers/"+stuck, nil).JSON(t, &p)
+			if p.AllowedActions == nil {
+				t.Fatalf("%s: allowed_actions missing", status)
+			}
+			for _, name := range p.AllowedActions {
+				if _, ok := legal[status][name]; !ok {
+					t.Errorf("%s: %s is offered an illegal action %s", status, p.Code, name)
+				}
+				for _, a := range actions {
+					if a.name == name && a.client(w) != c {
+						t.Errorf("%s: %s offered to a role that may not take it", status, name)
+					}
+				}
+				offered[name] = true
+			}
+		}
+		for name := range legal[status] {
+			if !offered[name] {
+				t.Errorf("%s: nobody is offered %s", status, name)
+			}
+		}
 		for _, a := range actions {
 			id := stuck
 			want, ok := legal[status][a.name]
@@ -319,6 +346,13 @@ func TestCatalogueWhoMayAct(t *testing.T) {
 	check("clerk drafts", clerk.Do("POST", "/api/v1/powers", itemContent(w.zjj, "X-1")), "403 authz.forbidden")
 	check("another department's head drafts for 住建局", otherDept.Do("POST", "/api/v1/powers", itemContent(w.zjj, "X-2")), "403 catalogue.not_your_department")
 	draft := w.item(catalogue.StatusDraft)
+	for who, c := range map[string]*apitest.Client{"another department's head": otherDept, "handler": handler, "legal reviewer": w.legal} {
+		var p powerBody
+		c.Do("GET", "/api/v1/powers/"+draft, nil).JSON(t, &p)
+		if p.AllowedActions == nil || len(p.AllowedActions) != 0 {
+			t.Errorf("%s is offered %v on another's draft", who, p.AllowedActions)
+		}
+	}
 	check("handler submits", handler.Do("POST", "/api/v1/powers/"+draft+"/submit", nil), "403 authz.forbidden")
 	check("another department's head submits", otherDept.Do("POST", "/api/v1/powers/"+draft+"/submit", nil), "403 catalogue.not_your_department")
 	check("legal reviewer edits", w.legal.Do("PUT", "/api/v1/powers/"+draft, itemContent(w.zjj, "T-001")), "403 authz.forbidden")

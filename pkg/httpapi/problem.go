@@ -64,6 +64,7 @@ func WriteProblem(c *fiber.Ctx, err error) error {
 		e = db.Outage(e.Cause)
 	}
 	status := e.Kind.Status()
+	c.Locals(localProblem, e)
 	lang := Lang(c)
 	p := Problem{
 		Type:      "https://sunshine.gov.cn/problems/" + strings.ReplaceAll(e.Code, "_", "-"),

@@ -6,7 +6,8 @@ import (
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/authz"
 	"sunshine/pkg/calendar"
-	"sunshine/pkg/casework"
+	"sunshine/pkg/projects"
+	"sunshine/pkg/servicecentre"
 	"sunshine/pkg/tenant"
 )
 
@@ -25,11 +26,11 @@ func (s *Server) listProjects(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := casework.ProjectFilter{Tenants: tenant.IDs(ts), Status: c.Query("status")}
-	if f.Status != "" && f.Status != casework.ProjectActive && f.Status != casework.ProjectCompleted {
+	f := projects.ProjectFilter{Tenants: tenant.IDs(ts), Status: c.Query("status")}
+	if f.Status != "" && f.Status != projects.ProjectActive && f.Status != projects.ProjectCompleted {
 		return apperr.BadRequest("bad_query", apperr.Params{"param": "status", "reason": "must be active or completed"})
 	}
-	items, err := s.Casework.Projects(c.UserContext(), scopeOf(c), f, codesOf(ts))
+	items, err := s.Projects.Projects(c.UserContext(), scopeOf(c), f, codesOf(ts))
 	if err != nil {
 		return err
 	}
@@ -37,11 +38,11 @@ func (s *Server) listProjects(c *fiber.Ctx) error {
 }
 
 func (s *Server) createProject(c *fiber.Ctx) error {
-	var in casework.ProjectInput
+	var in projects.ProjectInput
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	p, err := s.Casework.CreateProject(c.UserContext(), actorOf(c), in)
+	p, err := s.Projects.CreateProject(c.UserContext(), actorOf(c), in)
 	if err != nil {
 		return err
 	}
@@ -53,7 +54,7 @@ func (s *Server) getProject(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.Casework.GetProject(c.UserContext(), scopeOf(c), id)
+	p, err := s.Projects.GetProject(c.UserContext(), scopeOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -65,11 +66,11 @@ func (s *Server) updateProject(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var in casework.ProjectInput
+	var in projects.ProjectInput
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	p, err := s.Casework.UpdateProject(c.UserContext(), actorOf(c), id, in)
+	p, err := s.Projects.UpdateProject(c.UserContext(), actorOf(c), id, in)
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func (s *Server) windowVolume(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	if from.IsZero() || to.IsZero() {
-		defFrom, defTo, err := s.Casework.DefaultVolumePeriod(ctx, principalOf(c).Tenant)
+		defFrom, defTo, err := s.ServiceCentre.DefaultVolumePeriod(ctx, principalOf(c).Tenant)
 		if err != nil {
 			return err
 		}
@@ -108,14 +109,14 @@ func (s *Server) windowVolume(c *fiber.Ctx) error {
 		case to.IsZero():
 			to = defTo
 		default:
-			cal, err := s.Casework.Calendars().For(ctx, principalOf(c).Tenant)
+			cal, err := s.Calendars.For(ctx, principalOf(c).Tenant)
 			if err != nil {
 				return err
 			}
-			from = casework.WorkingDaysBack(cal, to, casework.DefaultVolumeWorkingDays)
+			from = servicecentre.WorkingDaysBack(cal, to, servicecentre.DefaultVolumeWorkingDays)
 		}
 	}
-	rep, err := s.Casework.Volume(ctx, scopeOf(c), ts, from, to)
+	rep, err := s.ServiceCentre.Volume(ctx, scopeOf(c), ts, from, to)
 	if err != nil {
 		return err
 	}

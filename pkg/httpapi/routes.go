@@ -53,4 +53,5 @@ func (s *Server) registerIdentity() {
 
 	s.route("GET", "/api/v1/audit/events", authz.AuditRead, s.listAuditEvents)
 	s.route("GET", "/api/v1/audit/verify", authz.AuditRead, s.verifyAudit)
+	s.route("GET", "/api/v1/security-events", authz.AuditRead, s.listSecurityEvents)
 }

@@ -22,6 +22,7 @@ import (
 
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/authz"
+	"sunshine/pkg/calendar/tenantcal"
 	"sunshine/pkg/captcha"
 	"sunshine/pkg/casework"
 	"sunshine/pkg/catalogue"
@@ -34,6 +35,9 @@ import (
 	"sunshine/pkg/platform/metrics"
 	"sunshine/pkg/platform/queue"
 	"sunshine/pkg/platform/ratelimit"
+	"sunshine/pkg/projects"
+	"sunshine/pkg/seclog"
+	"sunshine/pkg/servicecentre"
 	"sunshine/pkg/supervision"
 	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
@@ -58,6 +62,11 @@ type Deps struct {
 	Tenancy   *tenancy.Service
 	Catalogue *catalogue.Service
 	Casework  *casework.Service
+	// ServiceCentre (windows and their volume), Projects (major projects) and the
+	// tenants' working calendars (local days).
+	ServiceCentre *servicecentre.Service
+	Projects      *projects.Service
+	Calendars     *tenantcal.Calendars
 	// Supervision and its live event bus (nil without Redis).
 	Supervision *supervision.Service
 	Bus         *supervision.Bus
@@ -66,6 +75,8 @@ type Deps struct {
 	// Captcha guards public applications; Limiter counts public requests.
 	Captcha *captcha.Service
 	Limiter *ratelimit.Limiter
+	// Security is the security log (nil: nothing is recorded).
+	Security *seclog.Log
 
 	// mutableStrings runs Fiber without Immutable (the benchmark's baseline only; see
 	// docs/adr/0008).
@@ -194,6 +205,9 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 		}
 	}
 	status := c.Response().StatusCode()
+	if status >= 400 && status < 500 {
+		s.recordSecurityEvent(c, status)
+	}
 	route := c.Route().Path
 	if status == fiber.StatusNotFound && (route == "/" || route == "/*" || route == "") {
 		route = "unmatched"

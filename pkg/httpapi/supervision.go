@@ -16,7 +16,6 @@ import (
 	"sunshine/pkg/authz"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/supervision"
-	"sunshine/pkg/tenant"
 )
 
 // registerSupervision: cards, notices, dashboards, the live stream, notifications,
@@ -39,58 +38,22 @@ func (s *Server) registerSupervision() {
 	s.route("GET", "/api/v1/notifications/channels", "", s.channels)
 
 	if s.Config.Dev() {
-		// Only someone who may act on supervision moves the demonstration's clock.
-		s.route("GET", "/api/v1/dev/clock", authz.SupervisionRead, s.devClock)
-		s.route("POST", "/api/v1/dev/time-travel", authz.SupervisionAct, s.timeTravel)
+		// Dev mode only (outside it the routes do not exist: 404), and only for the
+		// platform admin (tenant:manage): the clock is every tenant's.
+		s.route("GET", "/api/v1/dev/clock", authz.TenantManage, s.devClock)
+		s.route("POST", "/api/v1/dev/time-travel", authz.TenantManage, s.timeTravel)
 	}
-}
-
-// cardScope is what the caller may see of cards: supervisors everything their
-// supervision:read reaches; a department (supervision:reply) its own cards.
-func (s *Server) cardScope(c *fiber.Ctx) ([]*tenant.Tenant, uuid.UUID, error) {
-	p := principalOf(c)
-	candidates := []*tenant.Tenant{p.Tenant}
-	if s.Enforcer.HasSubtreeGrant(p.User.ID) {
-		var err error
-		if candidates, err = s.Tenants.Subtree(c.UserContext(), p.Tenant); err != nil {
-			return nil, uuid.Nil, err
-		}
-	}
-	if ts := s.Enforcer.ReadScope(p.User.ID, candidates, authz.SupervisionRead); len(ts) > 0 {
-		if code := c.Query("tenant"); code != "" {
-			for _, t := range ts {
-				if t.Code == code {
-					return []*tenant.Tenant{t}, uuid.Nil, nil
-				}
-			}
-			return nil, uuid.Nil, apperr.NotFound("tenant.not_found", apperr.Params{"code": code})
-		}
-		return ts, uuid.Nil, nil
-	}
-	if s.Enforcer.Allowed(p.User.ID, p.Tenant.Path, authz.SupervisionReply) && p.User.DepartmentID != nil {
-		return []*tenant.Tenant{p.Tenant}, *p.User.DepartmentID, nil
-	}
-	return nil, uuid.Nil, apperr.Forbidden("authz.forbidden", apperr.Params{"permission": authz.SupervisionRead})
 }
 
 func (s *Server) listCards(c *fiber.Ctx) error {
-	ts, dept, err := s.cardScope(c)
-	if err != nil {
-		return err
-	}
 	page, err := QueryPage(c)
 	if err != nil {
 		return err
 	}
-	f := supervision.CardFilter{Tenants: tenant.IDs(ts), Level: c.Query("level"), Status: c.Query("status"), Rule: c.Query("rule"),
-		DepartmentID: dept, Limit: page.PageSize, Offset: page.Offset()}
-	if d, err := queryUUID(c, "department"); err != nil {
+	f := supervision.CardFilter{Tenant: c.Query("tenant"), Level: c.Query("level"), Status: c.Query("status"), Rule: c.Query("rule"),
+		Limit: page.PageSize, Offset: page.Offset()}
+	if f.DepartmentID, err = queryUUID(c, "department"); err != nil {
 		return err
-	} else if d != uuid.Nil {
-		if dept != uuid.Nil && d != dept {
-			return apperr.NotFound("not_found")
-		}
-		f.DepartmentID = d
 	}
 	if f.CaseID, err = queryUUID(c, "case"); err != nil {
 		return err
@@ -110,16 +73,9 @@ func (s *Server) getCard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ts, dept, err := s.cardScope(c)
+	card, err := s.Supervision.Card(c.UserContext(), id)
 	if err != nil {
 		return err
-	}
-	card, err := s.Supervision.Card(c.UserContext(), tenant.IDs(ts), id)
-	if err != nil {
-		return err
-	}
-	if dept != uuid.Nil && (card.DepartmentID == nil || *card.DepartmentID != dept) {
-		return apperr.NotFound("not_found")
 	}
 	return c.JSON(card)
 }
@@ -129,7 +85,7 @@ func (s *Server) cardResult(c *fiber.Ctx, card *supervision.CardRow, err error) 
 	if err != nil {
 		return err
 	}
-	named, err := s.Supervision.Card(c.UserContext(), scopeOf(c).Read, card.ID)
+	named, err := s.Supervision.Card(c.UserContext(), card.ID)
 	if err != nil {
 		return err
 	}
@@ -145,7 +101,7 @@ func (s *Server) appealCard(c *fiber.Ctx) error {
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	card, err := s.Supervision.Appeal(c.UserContext(), actorOf(c), scopeOf(c).Read, id, in.Reason)
+	card, err := s.Supervision.Appeal(c.UserContext(), id, in.Reason)
 	return s.cardResult(c, card, err)
 }
 
@@ -158,7 +114,7 @@ func (s *Server) cancelCard(c *fiber.Ctx) error {
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	card, err := s.Supervision.Cancel(c.UserContext(), actorOf(c), scopeOf(c).Read, id, in.Reason)
+	card, err := s.Supervision.Cancel(c.UserContext(), id, in.Reason)
 	return s.cardResult(c, card, err)
 }
 
@@ -177,7 +133,7 @@ func (s *Server) decideAppeal(c *fiber.Ctx) error {
 	if in.Accept == nil {
 		return apperr.Invalid("validation_failed").WithField("accept", "required")
 	}
-	card, err := s.Supervision.DecideAppeal(c.UserContext(), actorOf(c), scopeOf(c).Read, id, *in.Accept, in.Reason)
+	card, err := s.Supervision.DecideAppeal(c.UserContext(), id, *in.Accept, in.Reason)
 	return s.cardResult(c, card, err)
 }
 
@@ -188,19 +144,18 @@ type noticeJSON struct {
 }
 
 func (s *Server) listNotices(c *fiber.Ctx) error {
-	ts, dept, err := s.cardScope(c)
+	ctx := c.UserContext()
+	items, err := s.Supervision.Notices(ctx, supervision.NoticeFilter{Tenant: c.Query("tenant"), Status: c.Query("status")})
 	if err != nil {
 		return err
 	}
-	items, err := s.Supervision.Notices(c.UserContext(), supervision.NoticeFilter{Tenants: tenant.IDs(ts), Status: c.Query("status"), DepartmentID: dept})
-	if err != nil {
-		return err
-	}
-	codes := codesOf(ts)
 	now := s.Clock.Now()
 	out := make([]noticeJSON, len(items))
 	for i, n := range items {
-		out[i] = noticeJSON{Notice: n, TenantCode: codes[n.TenantID], Overdue: n.Status != supervision.NoticeReplied && !now.Before(n.ReplyDueAt)}
+		out[i] = noticeJSON{Notice: n, Overdue: n.Status != supervision.NoticeReplied && !now.Before(n.ReplyDueAt)}
+		if t, err := s.Tenants.ByID(ctx, n.TenantID); err == nil {
+			out[i].TenantCode = t.Code
+		}
 	}
 	return c.JSON(Items(out))
 }
@@ -210,7 +165,7 @@ func (s *Server) sendNotice(c *fiber.Ctx) error {
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	n, err := s.Supervision.SendNotice(c.UserContext(), actorOf(c), scopeOf(c).Read, in)
+	n, err := s.Supervision.SendNotice(c.UserContext(), in)
 	if err != nil {
 		return err
 	}
@@ -229,7 +184,7 @@ func (s *Server) replyNotice(c *fiber.Ctx) error {
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	n, err := s.Supervision.ReplyNotice(c.UserContext(), actorOf(c), id, in.Text)
+	n, err := s.Supervision.ReplyNotice(c.UserContext(), id, in.Text)
 	if err != nil {
 		return err
 	}
@@ -237,19 +192,11 @@ func (s *Server) replyNotice(c *fiber.Ctx) error {
 }
 
 func (s *Server) overview(c *fiber.Ctx) error {
-	ts, err := tenantFilter(c)
-	if err != nil {
-		return err
-	}
 	dept, err := queryUUID(c, "department")
 	if err != nil {
 		return err
 	}
-	refs := make([]supervision.TenantRef, len(ts))
-	for i, t := range ts {
-		refs[i] = supervision.TenantRef{ID: t.ID, Code: t.Code, Name: t.Name}
-	}
-	o, err := s.Supervision.Overview(c.UserContext(), refs, dept)
+	o, err := s.Supervision.Overview(c.UserContext(), c.Query("tenant"), dept)
 	if err != nil {
 		return err
 	}
@@ -278,6 +225,9 @@ func (s *Server) stream(c *fiber.Ctx) error {
 	p := principalOf(c)
 	// Copied: the handler's context and buffers are gone while the stream runs.
 	user, session, token := p.User.ID, p.SessionID, strings.Clone(p.Token)
+	// Each card carries what this subscriber may do to it (the stream outlives the
+	// request, so its caller is kept without the request's cancellation).
+	ctx := context.WithoutCancel(c.UserContext())
 	events, stop := s.Bus.Subscribe()
 	conn := c.Context().Conn()
 	done := s.done
@@ -326,6 +276,8 @@ func (s *Server) stream(c *fiber.Ctx) error {
 				if e.Card.TenantCode == "" {
 					e.Card.TenantCode = e.TenantCode
 				}
+				e.Card.TenantID = e.TenantID
+				e.Card.AllowedActions = s.Supervision.CardActions(ctx, &e.Card)
 				b, _ := json.Marshal(e)
 				if !write(fmt.Sprintf("event: %s\ndata: %s\n\n", e.Type, b)) {
 					return
@@ -350,7 +302,6 @@ func (s *Server) stream(c *fiber.Ctx) error {
 }
 
 func (s *Server) inbox(c *fiber.Ctx) error {
-	a := actorOf(c)
 	limit, err := strconv.Atoi(c.Query("limit", "50"))
 	if err != nil || limit < 1 || limit > 200 {
 		return apperr.BadRequest("bad_query", apperr.Params{"param": "limit", "reason": "an integer from 1 to 200"})
@@ -359,7 +310,7 @@ func (s *Server) inbox(c *fiber.Ctx) error {
 	if err != nil || offset < 0 || offset > 1_000_000 {
 		return apperr.BadRequest("bad_query", apperr.Params{"param": "offset", "reason": "an integer from 0 to 1000000"})
 	}
-	items, total, unread, err := s.Supervision.Inbox(c.UserContext(), a.TenantID, a.UserID, c.Query("unread") == "true", limit, offset)
+	items, total, unread, err := s.Supervision.Inbox(c.UserContext(), c.Query("unread") == "true", limit, offset)
 	if err != nil {
 		return err
 	}
@@ -371,16 +322,14 @@ func (s *Server) readOne(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a := actorOf(c)
-	if err := s.Supervision.MarkRead(c.UserContext(), a.TenantID, a.UserID, id); err != nil {
+	if err := s.Supervision.MarkRead(c.UserContext(), id); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) readAll(c *fiber.Ctx) error {
-	a := actorOf(c)
-	if err := s.Supervision.MarkRead(c.UserContext(), a.TenantID, a.UserID, uuid.Nil); err != nil {
+	if err := s.Supervision.MarkRead(c.UserContext(), uuid.Nil); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/tenancy"
@@ -60,7 +58,7 @@ func (s *Server) provisionTenant(c *fiber.Ctx) error {
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	res, err := s.Tenancy.Provision(c.UserContext(), actorOf(c), in, tenancy.CreateOnly)
+	res, err := s.Tenancy.Provision(c.UserContext(), in, tenancy.CreateOnly)
 	if err != nil {
 		return err
 	}
@@ -80,7 +78,7 @@ func (s *Server) suspendTenant(c *fiber.Ctx) error {
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	t, err := s.Tenancy.Suspend(c.UserContext(), actorOf(c), c.Params("code"), in.Reason)
+	t, err := s.Tenancy.Suspend(c.UserContext(), c.Params("code"), in.Reason)
 	if err != nil {
 		return err
 	}
@@ -88,7 +86,7 @@ func (s *Server) suspendTenant(c *fiber.Ctx) error {
 }
 
 func (s *Server) resumeTenant(c *fiber.Ctx) error {
-	t, err := s.Tenancy.Resume(c.UserContext(), actorOf(c), c.Params("code"))
+	t, err := s.Tenancy.Resume(c.UserContext(), c.Params("code"))
 	if err != nil {
 		return err
 	}
@@ -107,7 +105,7 @@ func (s *Server) patchTenantSettings(c *fiber.Ctx) error {
 	if in.Settings == nil {
 		return apperr.Invalid("validation_failed").WithField("settings", "required")
 	}
-	t, err := s.Tenancy.UpdateSettings(c.UserContext(), actorOf(c), c.Params("code"), in.Settings)
+	t, err := s.Tenancy.UpdateSettings(c.UserContext(), c.Params("code"), in.Settings)
 	if err != nil {
 		return err
 	}
@@ -118,34 +116,12 @@ func (s *Server) patchTenantSettings(c *fiber.Ctx) error {
 	return c.JSON(tenantDetail{TenantJSON: tenantJSON(t), Settings: t.SettingsMap(), EffectiveSettings: eff})
 }
 
-type departmentJSON struct {
-	tenancy.Department
-	TenantCode string `json:"tenant_code"`
-}
-
 func (s *Server) listDepartments(c *fiber.Ctx) error {
-	ts, err := tenantFilter(c)
+	list, err := s.Tenancy.Departments(c.UserContext(), c.Query("tenant"))
 	if err != nil {
 		return err
 	}
-	codes := map[uuid.UUID]string{}
-	for _, t := range ts {
-		codes[t.ID] = t.Code
-	}
-	var list []tenancy.Department
-	err = s.DB.InScope(c.UserContext(), func(tx *gorm.DB) error {
-		var err error
-		list, err = tenancy.ListDepartments(tx, tenant.IDs(ts))
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	out := make([]departmentJSON, len(list))
-	for i, d := range list {
-		out[i] = departmentJSON{Department: d, TenantCode: codes[d.TenantID]}
-	}
-	return c.JSON(Items(out))
+	return c.JSON(Items(list))
 }
 
 func (s *Server) createDepartment(c *fiber.Ctx) error {
@@ -153,11 +129,11 @@ func (s *Server) createDepartment(c *fiber.Ctx) error {
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	d, err := s.Tenancy.CreateDepartment(c.UserContext(), actorOf(c), in)
+	d, err := s.Tenancy.CreateDepartment(c.UserContext(), in)
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(departmentJSON{Department: *d, TenantCode: actorOf(c).TenantCode})
+	return c.Status(fiber.StatusCreated).JSON(d)
 }
 
 func (s *Server) updateDepartment(c *fiber.Ctx) error {
@@ -169,9 +145,9 @@ func (s *Server) updateDepartment(c *fiber.Ctx) error {
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	d, err := s.Tenancy.UpdateDepartment(c.UserContext(), actorOf(c), id, in)
+	d, err := s.Tenancy.UpdateDepartment(c.UserContext(), id, in)
 	if err != nil {
 		return err
 	}
-	return c.JSON(departmentJSON{Department: *d, TenantCode: actorOf(c).TenantCode})
+	return c.JSON(d)
 }

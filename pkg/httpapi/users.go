@@ -7,11 +7,7 @@ import (
 )
 
 func (s *Server) listUsers(c *fiber.Ctx) error {
-	ts, err := tenantFilter(c)
-	if err != nil {
-		return err
-	}
-	users, err := s.Admin.List(c.UserContext(), scopeOf(c), ts, c.Query("q"))
+	users, err := s.Admin.List(c.UserContext(), c.Query("tenant"), c.Query("q"))
 	if err != nil {
 		return err
 	}
@@ -23,7 +19,7 @@ func (s *Server) getUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.Admin.Get(c.UserContext(), scopeOf(c), id)
+	u, err := s.Admin.Get(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -40,7 +36,7 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	u, pw, err := s.Admin.Create(c.UserContext(), actorOf(c), in)
+	u, pw, err := s.Admin.Create(c.UserContext(), in)
 	if err != nil {
 		return err
 	}
@@ -57,7 +53,7 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	u, err := s.Admin.Update(c.UserContext(), actorOf(c), id, in)
+	u, err := s.Admin.Update(c.UserContext(), id, in)
 	if err != nil {
 		return err
 	}
@@ -69,7 +65,7 @@ func (s *Server) resetPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pw, err := s.Identity.ResetPassword(c.UserContext(), actorOf(c), id)
+	pw, err := s.Admin.ResetPassword(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -86,7 +82,7 @@ func (s *Server) grantRole(c *fiber.Ctx) error {
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	u, err := s.Admin.Grant(c.UserContext(), actorOf(c), id, in)
+	u, err := s.Admin.Grant(c.UserContext(), id, in)
 	if err != nil {
 		return err
 	}
@@ -98,7 +94,7 @@ func (s *Server) revokeRole(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.Admin.Revoke(c.UserContext(), actorOf(c), id, c.Params("role"))
+	u, err := s.Admin.Revoke(c.UserContext(), id, c.Params("role"))
 	if err != nil {
 		return err
 	}

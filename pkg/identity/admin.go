@@ -20,13 +20,26 @@ import (
 // acts only inside its own tenant and never grants platform roles; city-only and
 // subtree grants exist only at a city.
 type Admin struct {
-	svc      *Service
-	enforcer *authz.Enforcer
+	svc       *Service
+	enforcer  *authz.Enforcer
+	conflicts authz.Conflicts
 }
 
-// NewAdmin builds the user administration service.
-func NewAdmin(svc *Service, enforcer *authz.Enforcer) *Admin {
-	return &Admin{svc: svc, enforcer: enforcer}
+// NewAdmin builds the user administration service; conflicts is the
+// separation-of-duties policy (pairs of roles no one may hold together).
+func NewAdmin(svc *Service, enforcer *authz.Enforcer, conflicts authz.Conflicts) *Admin {
+	return &Admin{svc: svc, enforcer: enforcer, conflicts: conflicts}
+}
+
+// checkDuties refuses a set of roles for one person that breaks separation of duties
+// (whatever the tenant or subtree of each grant: a city subtree auditor audits its own
+// tenant too).
+func (ad *Admin) checkDuties(roles []string, field string) error {
+	if a, b, bad := ad.conflicts.Find(roles); bad {
+		p := apperr.Params{"role": a, "other": b}
+		return apperr.Invalid("authz.duties_conflict", p).WithField(field, "authz.duties_conflict", p)
+	}
+	return nil
 }
 
 // StaffUser is a user with its grants, as the console lists them.
@@ -36,8 +49,17 @@ type StaffUser struct {
 	Grants     []authz.Grant `json:"grants"`
 }
 
-// List returns the users of the given tenants (visible in scope) with their grants.
-func (ad *Admin) List(ctx context.Context, scope db.Scope, tenants []*tenant.Tenant, q string) ([]StaffUser, error) {
+// List returns the users of the tenants the caller may read (tenantCode, when set,
+// narrows them to one) with their grants.
+func (ad *Admin) List(ctx context.Context, tenantCode, q string) ([]StaffUser, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tenants, err := ad.svc.tenants.Resolve(ctx, c.ReadTenants, tenantCode)
+	if err != nil {
+		return nil, err
+	}
 	codes := map[uuid.UUID]string{}
 	ids := make([]uuid.UUID, 0, len(tenants))
 	for _, t := range tenants {
@@ -45,7 +67,7 @@ func (ad *Admin) List(ctx context.Context, scope db.Scope, tenants []*tenant.Ten
 		ids = append(ids, t.ID)
 	}
 	var users []User
-	err := ad.svc.db.Tx(ctx, scope, func(tx *gorm.DB) error {
+	err = ad.svc.db.Tx(ctx, c.Scope(), func(tx *gorm.DB) error {
 		qq := tx.Where("tenant_id IN ?", ids).Order("tenant_id, username")
 		if q = strings.TrimSpace(q); q != "" {
 			like := "%" + strings.ReplaceAll(strings.ReplaceAll(q, "%", `\%`), "_", `\_`) + "%"
@@ -63,8 +85,16 @@ func (ad *Admin) List(ctx context.Context, scope db.Scope, tenants []*tenant.Ten
 	return out, nil
 }
 
-// Get returns one user of the scope with its grants.
-func (ad *Admin) Get(ctx context.Context, scope db.Scope, id uuid.UUID) (*StaffUser, error) {
+// Get returns one user the caller may read, with its grants.
+func (ad *Admin) Get(ctx context.Context, id uuid.UUID) (*StaffUser, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ad.get(ctx, c.Scope(), id)
+}
+
+func (ad *Admin) get(ctx context.Context, scope db.Scope, id uuid.UUID) (*StaffUser, error) {
 	var u *User
 	err := ad.svc.db.Tx(ctx, scope, func(tx *gorm.DB) error {
 		var err error
@@ -89,22 +119,45 @@ type GrantInput struct {
 	Subtree bool `json:"subtree"`
 }
 
+// granter is the actor as the granting rules see it, acting in t.
+func (ad *Admin) granter(a actor.Actor, t *tenant.Tenant) authz.Granter {
+	return authz.Granter{
+		Platform: a.Kind != actor.KindUser || ad.enforcer.Allowed(a.UserID, a.TenantPath, authz.TenantManage),
+		City:     t.Level == tenant.LevelCity,
+	}
+}
+
 // checkGrant applies the granting rules for the actor, who acts in t.
 func (ad *Admin) checkGrant(a actor.Actor, t *tenant.Tenant, g GrantInput, field string) error {
-	info, ok := authz.Role(g.Role)
-	if !ok {
-		return apperr.Invalid("validation_failed").WithField(field, "authz.unknown_role", apperr.Params{"role": g.Role})
+	switch code := ad.granter(a, t).GrantRefusal(g.Role, g.Subtree); code {
+	case "":
+		return nil
+	case "authz.unknown_role":
+		return apperr.Invalid("validation_failed").WithField(field, code, apperr.Params{"role": g.Role})
+	case "authz.platform_role":
+		return apperr.Forbidden(code)
+	default:
+		return apperr.Invalid("validation_failed").WithField(field, code)
 	}
-	if info.Platform && a.Kind == actor.KindUser && !ad.enforcer.Allowed(a.UserID, a.TenantPath, authz.TenantManage) {
-		return apperr.Forbidden("authz.platform_role")
+}
+
+// target locks a user of the actor's tenant inside tx (so that its grants cannot
+// change under the action) and applies the rule of who may act on whom
+// (authz.Granter.MayActOn): the actor must be able to grant every role the user
+// holds. Every action on an existing user goes through here.
+func (ad *Admin) target(tx *gorm.DB, a actor.Actor, t *tenant.Tenant, id uuid.UUID) (*User, []authz.Grant, error) {
+	var u User
+	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND tenant_id = ?", id, a.TenantID).First(&u).Error; err != nil {
+		return nil, nil, db.Classify(err)
 	}
-	if info.CityOnly && t.Level != tenant.LevelCity {
-		return apperr.Invalid("validation_failed").WithField(field, "authz.city_only_role")
+	held, err := authz.GrantsIn(tx, id)
+	if err != nil {
+		return nil, nil, err
 	}
-	if g.Subtree && (!info.Subtree || t.Level != tenant.LevelCity) {
-		return apperr.Invalid("validation_failed").WithField(field, "authz.subtree_not_allowed")
+	if ok, g := ad.granter(a, t).MayActOn(t.Path, held); !ok {
+		return nil, nil, apperr.Forbidden("identity.user_out_of_reach", apperr.Params{"role": g.Role})
 	}
-	return nil
+	return &u, held, nil
 }
 
 // CreateInput is a new staff member.
@@ -115,7 +168,12 @@ type CreateInput struct {
 
 // Create adds a user to the actor's tenant with a one-time password (returned once)
 // and the requested grants.
-func (ad *Admin) Create(ctx context.Context, a actor.Actor, in CreateInput) (*StaffUser, string, error) {
+func (ad *Admin) Create(ctx context.Context, in CreateInput) (*StaffUser, string, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	a := c.Actor
 	in.Normalize()
 	if err := in.Validate(); err != nil {
 		return nil, "", err
@@ -124,10 +182,15 @@ func (ad *Admin) Create(ctx context.Context, a actor.Actor, in CreateInput) (*St
 	if err != nil {
 		return nil, "", err
 	}
+	requested := make([]string, 0, len(in.Roles))
 	for i, g := range in.Roles {
 		if err := ad.checkGrant(a, t, g, "roles["+itoa(i)+"].role"); err != nil {
 			return nil, "", err
 		}
+		requested = append(requested, g.Role)
+	}
+	if err := ad.checkDuties(requested, "roles"); err != nil {
+		return nil, "", err
 	}
 	pw := GeneratePassword()
 	hash, err := ad.svc.hasher.Hash(pw)
@@ -169,7 +232,12 @@ type UpdateInput struct {
 }
 
 // Update changes a user of the actor's tenant. Disabling revokes the user's sessions.
-func (ad *Admin) Update(ctx context.Context, a actor.Actor, id uuid.UUID, in UpdateInput) (*StaffUser, error) {
+func (ad *Admin) Update(ctx context.Context, id uuid.UUID, in UpdateInput) (*StaffUser, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := c.Actor
 	check := NewUserInput{Username: "placeholder", DisplayName: in.DisplayName, Phone: in.Phone, Email: in.Email}
 	check.Normalize()
 	if err := check.Validate(); err != nil {
@@ -181,21 +249,28 @@ func (ad *Admin) Update(ctx context.Context, a actor.Actor, id uuid.UUID, in Upd
 	if id == a.UserID && in.Status == UserDisabled {
 		return nil, apperr.Conflict("identity.cannot_disable_self")
 	}
+	t, err := ad.svc.tenants.ByID(ctx, a.TenantID)
+	if err != nil {
+		return nil, err
+	}
 	now := ad.svc.clock.Now()
-	err := ad.svc.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
-		var u User
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND tenant_id = ?", id, a.TenantID).First(&u).Error; err != nil {
-			return db.Classify(err)
+	err = ad.svc.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
+		u, _, err := ad.target(tx, a, t, id)
+		if err != nil {
+			return err
 		}
 		before := map[string]any{"display_name": u.DisplayName, "department_id": u.DepartmentID, "phone": u.Phone, "email": u.Email, "status": u.Status}
 		updates := map[string]any{"display_name": check.DisplayName, "department_id": in.DepartmentID, "phone": check.Phone, "email": check.Email, "status": in.Status}
-		if err := tx.Model(&u).Updates(updates).Error; err != nil {
+		if err := tx.Model(u).Updates(updates).Error; err != nil {
 			if db.ConstraintName(err) == "users_tenant_id_department_id_fkey" {
 				return apperr.Invalid("validation_failed").WithField("department_id", "identity.department_unknown")
 			}
 			return db.Classify(err)
 		}
-		if in.Status == UserDisabled && u.Status != UserDisabled {
+		// Disabling ends every session, whatever the status was before (GORM's
+		// Updates writes the new values back into u, so u.Status is the new status
+		// here): enabling the user again never revives an old token.
+		if in.Status == UserDisabled {
 			if err := tx.Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", id).Update("revoked_at", now).Error; err != nil {
 				return err
 			}
@@ -209,11 +284,16 @@ func (ad *Admin) Update(ctx context.Context, a actor.Actor, id uuid.UUID, in Upd
 	if in.Status == UserDisabled {
 		ad.svc.revoked(ctx, Revocation{UserID: id})
 	}
-	return ad.Get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
+	return ad.get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
 }
 
 // Grant gives a user of the actor's tenant a role.
-func (ad *Admin) Grant(ctx context.Context, a actor.Actor, id uuid.UUID, g GrantInput) (*StaffUser, error) {
+func (ad *Admin) Grant(ctx context.Context, id uuid.UUID, g GrantInput) (*StaffUser, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := c.Actor
 	t, err := ad.svc.tenants.ByID(ctx, a.TenantID)
 	if err != nil {
 		return nil, err
@@ -222,7 +302,15 @@ func (ad *Admin) Grant(ctx context.Context, a actor.Actor, id uuid.UUID, g Grant
 		return nil, err
 	}
 	err = ad.svc.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
-		if _, err := userOfTenant(tx, id, a.TenantID); err != nil {
+		_, held, err := ad.target(tx, a, t, id)
+		if err != nil {
+			return err
+		}
+		roles := []string{g.Role}
+		for _, h := range held {
+			roles = append(roles, h.Role)
+		}
+		if err := ad.checkDuties(roles, "role"); err != nil {
 			return err
 		}
 		if err := authz.AddGrant(tx, id, g.Role, authz.Domain(t, g.Subtree)); err != nil {
@@ -237,19 +325,20 @@ func (ad *Admin) Grant(ctx context.Context, a actor.Actor, id uuid.UUID, g Grant
 	if err := ad.enforcer.Reload(); err != nil {
 		return nil, err
 	}
-	return ad.Get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
+	return ad.get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
 }
 
 // Revoke removes a role from a user of the actor's tenant (both its tenant and
 // subtree grants). A tenant admin cannot remove its own tenant_admin role, so that a
 // tenant never locks itself out.
-func (ad *Admin) Revoke(ctx context.Context, a actor.Actor, id uuid.UUID, role string) (*StaffUser, error) {
-	info, ok := authz.Role(role)
-	if !ok {
-		return nil, apperr.NotFound("not_found")
+func (ad *Admin) Revoke(ctx context.Context, id uuid.UUID, role string) (*StaffUser, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if info.Platform && !ad.enforcer.Allowed(a.UserID, a.TenantPath, authz.TenantManage) {
-		return nil, apperr.Forbidden("authz.platform_role")
+	a := c.Actor
+	if _, ok := authz.Role(role); !ok {
+		return nil, apperr.NotFound("not_found")
 	}
 	if id == a.UserID && role == authz.TenantAdmin {
 		return nil, apperr.Conflict("identity.cannot_revoke_own_admin")
@@ -258,8 +347,11 @@ func (ad *Admin) Revoke(ctx context.Context, a actor.Actor, id uuid.UUID, role s
 	if err != nil {
 		return nil, err
 	}
+	if ad.granter(a, t).GrantRefusal(role, false) == "authz.platform_role" {
+		return nil, apperr.Forbidden("authz.platform_role")
+	}
 	err = ad.svc.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
-		if _, err := userOfTenant(tx, id, a.TenantID); err != nil {
+		if _, _, err := ad.target(tx, a, t, id); err != nil {
 			return err
 		}
 		removed := false
@@ -282,15 +374,47 @@ func (ad *Admin) Revoke(ctx context.Context, a actor.Actor, id uuid.UUID, role s
 	if err := ad.enforcer.Reload(); err != nil {
 		return nil, err
 	}
-	return ad.Get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
+	return ad.get(ctx, db.TenantScope(a.TenantID, a.UserID), id)
 }
 
-func userOfTenant(tx *gorm.DB, id, tenantID uuid.UUID) (*User, error) {
-	var u User
-	if err := tx.Where("id = ? AND tenant_id = ?", id, tenantID).First(&u).Error; err != nil {
-		return nil, db.Classify(err)
+// ResetPassword sets a new one-time password for a user of the actor's tenant,
+// forces a change at next login and revokes the user's sessions. It returns the
+// one-time password.
+func (ad *Admin) ResetPassword(ctx context.Context, id uuid.UUID) (string, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return "", err
 	}
-	return &u, nil
+	a := c.Actor
+	t, err := ad.svc.tenants.ByID(ctx, a.TenantID)
+	if err != nil {
+		return "", err
+	}
+	pw := GeneratePassword()
+	hash, err := ad.svc.hasher.Hash(pw)
+	if err != nil {
+		return "", err
+	}
+	now := ad.svc.clock.Now()
+	err = ad.svc.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
+		u, _, err := ad.target(tx, a, t, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(u).Updates(map[string]any{"password_hash": hash, "must_change_password": true, "password_changed_at": now}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now).Error; err != nil {
+			return err
+		}
+		return audit.Record(tx, a, now, audit.Event{Action: "user.password_reset", ObjectType: "user", ObjectID: u.ID.String()})
+	})
+	if err != nil {
+		return "", err
+	}
+	ad.svc.InvalidateSessions()
+	ad.svc.revoked(ctx, Revocation{UserID: id})
+	return pw, nil
 }
 
 func itoa(i int) string {
@@ -302,5 +426,7 @@ func itoa(i int) string {
 
 func init() {
 	apperr.Register("identity.cannot_disable_self", "不能停用自己的账号", "You cannot disable your own account")
+	apperr.Register("authz.duties_conflict", "职责分离：同一人不能兼任{role}与{other}", "Separation of duties: one person may not hold both {role} and {other}")
+	apperr.Register("identity.user_out_of_reach", "该用户持有您无权授予的角色（{role}），您不能管理该用户", "This user holds a role you may not grant ({role}), so you may not manage this user")
 	apperr.Register("identity.cannot_revoke_own_admin", "不能撤销自己的系统管理员角色", "You cannot revoke your own tenant administrator role")
 }

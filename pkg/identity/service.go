@@ -12,7 +12,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"math"
 	"strings"
 	"sync"
 	"time"
@@ -25,15 +24,27 @@ import (
 	"sunshine/pkg/audit"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/seclog"
 	"sunshine/pkg/tenant"
 )
 
-// Config tunes sessions and throttling.
+// Config tunes sessions and throttling (see throttle.go).
 type Config struct {
-	SessionTTL    time.Duration
-	TokenTTL      time.Duration
-	MaxFailures   int
-	FailureWindow time.Duration
+	SessionTTL time.Duration
+	TokenTTL   time.Duration
+	// MaxFailures is how many wrong passwords one address may give for one account
+	// within FailureWindow before it must wait FailureBackoff, doubling with every
+	// further failure (at most FailureWindow).
+	MaxFailures    int
+	FailureBackoff time.Duration
+	// AccountMaxFailures is the softer account-wide limit: that many failures from any
+	// addresses within FailureWindow refuse the account to everyone.
+	AccountMaxFailures int
+	// AddressMaxFailures is how many failures one address may cause within
+	// FailureWindow across every account and tenant (high: a whole office may sit
+	// behind one address).
+	AddressMaxFailures int
+	FailureWindow      time.Duration
 }
 
 // Service authenticates staff.
@@ -55,6 +66,15 @@ func NewService(d *db.DB, tenants *tenant.Registry, h *Hasher, c clock.Clock, cf
 	}
 	if cfg.FailureWindow == 0 {
 		cfg.FailureWindow = 15 * time.Minute
+	}
+	if cfg.FailureBackoff == 0 {
+		cfg.FailureBackoff = time.Minute
+	}
+	if cfg.AccountMaxFailures == 0 {
+		cfg.AccountMaxFailures = 10 * cfg.MaxFailures
+	}
+	if cfg.AddressMaxFailures == 0 {
+		cfg.AddressMaxFailures = 20 * cfg.MaxFailures
 	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = 12 * time.Hour
@@ -158,13 +178,18 @@ type LoginResult struct {
 }
 
 // Login checks credentials and opens a session. Unknown tenant, unknown user and
-// wrong password give the same 401; after MaxFailures failures within FailureWindow
-// for the account or the source address, attempts are refused with 429 before the
+// wrong password give the same 401. Throttled attempts (per account and address with
+// backoff, per account, per address: see throttle.go) are refused with 429 before the
 // password is even checked. Failures are recorded and audited even though the
 // attempt fails.
 func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error) {
 	now := s.clock.Now()
-	username := strings.ToLower(strings.TrimSpace(in.Username))
+	// What the caller typed is capped before it is used anywhere (throttling rows,
+	// the audit trail): no valid username is longer, and no caller may store an
+	// arbitrarily long string.
+	username := seclog.Cap(strings.ToLower(strings.TrimSpace(in.Username)), seclog.MaxUsername)
+	in.IP = seclog.Cap(in.IP, seclog.MaxIP)
+	in.UserAgent = seclog.Cap(in.UserAgent, seclog.MaxUserAgent)
 	if in.Kind == "" {
 		in.Kind = KindBrowser
 	}
@@ -185,15 +210,11 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 	var failure error
 	err = s.db.Tx(ctx, db.TenantScope(t.ID, uuid.Nil), func(tx *gorm.DB) error {
 		result, failure = nil, nil
-		var recent []time.Time
-		if err := tx.Raw(`SELECT at FROM login_failures WHERE tenant_id = ? AND username = ? AND at > ? ORDER BY at`,
-			t.ID, username, now.Add(-s.cfg.FailureWindow)).Scan(&recent).Error; err != nil {
+		// A refused attempt changes nothing, so it is not audited; the security log
+		// records it (bounded, unlike the chain).
+		if refusal, err := s.passwordThrottle(tx, t.ID, username, in.IP, now, "identity.throttled"); err != nil || refusal != nil {
+			failure = refusal
 			return err
-		}
-		if len(recent) >= s.cfg.MaxFailures {
-			failure = throttled(recent[len(recent)-s.cfg.MaxFailures], s.cfg.FailureWindow, now)
-			return audit.Record(tx, a, now, audit.Event{Action: "auth.login_throttled", ObjectType: "user", ObjectID: username,
-				Data: map[string]any{"ip": in.IP}})
 		}
 		u, err := FindUser(tx, t.ID, username)
 		if err != nil && !apperr.IsKind(err, apperr.KindNotFound) {
@@ -205,7 +226,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 		}
 		if !s.hasher.Check(in.Password, hash) || u == nil {
 			failure = apperr.Unauthenticated("identity.bad_credentials")
-			if err := tx.Exec(`INSERT INTO login_failures (tenant_id, username, ip, at) VALUES (?, ?, ?, ?)`, t.ID, username, in.IP, now).Error; err != nil {
+			if err := recordFailure(tx, t.ID, username, in.IP, now); err != nil {
 				return err
 			}
 			return audit.Record(tx, a, now, audit.Event{Action: "auth.login_failed", ObjectType: "user", ObjectID: username,
@@ -222,11 +243,13 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 			ttl = s.cfg.TokenTTL
 		}
 		sess := Session{ID: uuid.Must(uuid.NewV7()), TenantID: t.ID, UserID: u.ID, TokenHash: hashed, Kind: in.Kind,
-			CreatedAt: now, ExpiresAt: now.Add(ttl), LastSeenAt: now, IP: in.IP, UserAgent: truncate(in.UserAgent, 300)}
+			CreatedAt: now, ExpiresAt: now.Add(ttl), LastSeenAt: now, IP: in.IP, UserAgent: in.UserAgent}
 		if err := tx.Create(&sess).Error; err != nil {
 			return err
 		}
-		if err := tx.Exec(`DELETE FROM login_failures WHERE tenant_id = ? AND username = ?`, t.ID, username).Error; err != nil {
+		// Success forgives this address's failures on the account, not other
+		// addresses' (an attacker's count survives the victim's sign-in).
+		if err := tx.Exec(`DELETE FROM login_failures WHERE tenant_id = ? AND username = ? AND ip = ?`, t.ID, username, in.IP).Error; err != nil {
 			return err
 		}
 		if err := tx.Model(u).Update("last_login_at", now).Error; err != nil {
@@ -250,38 +273,6 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 		return nil, failure
 	}
 	return result, nil
-}
-
-func throttled(oldest time.Time, window time.Duration, now time.Time) error {
-	wait := oldest.Add(window).Sub(now)
-	if wait < time.Second {
-		wait = time.Second
-	}
-	return apperr.New(apperr.KindTooManyRequests, "identity.throttled", apperr.Params{
-		"minutes": int(math.Ceil(wait.Minutes())), "retry_after": int(math.Ceil(wait.Seconds())),
-	})
-}
-
-func (s *Service) checkAddress(ctx context.Context, ip string, now time.Time) error {
-	if ip == "" {
-		return nil
-	}
-	var recent []time.Time
-	err := s.db.Gorm(ctx).Raw(`SELECT at FROM address_failures WHERE ip = ? AND at > ? ORDER BY at`, ip, now.Add(-s.cfg.FailureWindow)).Scan(&recent).Error
-	if err != nil {
-		return err
-	}
-	if len(recent) >= s.cfg.MaxFailures {
-		return throttled(recent[len(recent)-s.cfg.MaxFailures], s.cfg.FailureWindow, now)
-	}
-	return nil
-}
-
-func (s *Service) recordAddressFailure(ctx context.Context, ip string, now time.Time) {
-	if ip == "" {
-		return
-	}
-	_ = s.db.Gorm(ctx).Exec(`INSERT INTO address_failures (ip, at) VALUES (?, ?)`, ip, now).Error
 }
 
 // Principal is an authenticated session with its user and tenant.
@@ -383,9 +374,14 @@ func (s *Service) checkPrincipal(ctx context.Context, p *Principal) (*Principal,
 
 // Logout revokes the principal's session at once (on this replica immediately; on
 // others within the session cache's few seconds).
-func (s *Service) Logout(ctx context.Context, p *Principal, a actor.Actor) error {
+func (s *Service) Logout(ctx context.Context, p *Principal) error {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return err
+	}
+	a := c.Actor
 	now := s.clock.Now()
-	err := s.db.Tx(ctx, db.TenantScope(p.Tenant.ID, p.User.ID), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, db.TenantScope(p.Tenant.ID, p.User.ID), func(tx *gorm.DB) error {
 		if err := tx.Model(&Session{}).Where("id = ? AND revoked_at IS NULL", p.SessionID).Update("revoked_at", now).Error; err != nil {
 			return err
 		}
@@ -400,7 +396,12 @@ func (s *Service) Logout(ctx context.Context, p *Principal, a actor.Actor) error
 
 // ChangePassword replaces the principal's password after checking the old one, and
 // revokes the user's other sessions.
-func (s *Service) ChangePassword(ctx context.Context, p *Principal, a actor.Actor, oldPassword, newPassword string) error {
+func (s *Service) ChangePassword(ctx context.Context, p *Principal, oldPassword, newPassword string) error {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return err
+	}
+	a := c.Actor
 	// Every problem at once: a wrong current password and a weak new one.
 	var fields []apperr.FieldError
 	if err := ValidatePassword("new_password", newPassword, p.User.Username); err != nil {
@@ -416,7 +417,16 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, a actor.Acto
 			return err
 		}
 	}
-	err := s.db.Tx(ctx, db.TenantScope(p.Tenant.ID, p.User.ID), func(tx *gorm.DB) error {
+	ip := seclog.Cap(a.IP, seclog.MaxIP)
+	var failure error
+	err = s.db.Tx(ctx, db.TenantScope(p.Tenant.ID, p.User.ID), func(tx *gorm.DB) error {
+		failure = nil
+		// Checking the current password is guessing it like a sign-in: the same
+		// throttle, and a wrong one counts as a failed sign-in of the account.
+		if refusal, err := s.passwordThrottle(tx, p.Tenant.ID, p.User.Username, ip, now, "identity.password_throttled"); err != nil || refusal != nil {
+			failure = refusal
+			return err
+		}
 		u, err := GetUser(tx, p.User.ID)
 		if err != nil {
 			return err
@@ -424,9 +434,14 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, a actor.Acto
 		problems := fields
 		if !s.hasher.Check(oldPassword, u.PasswordHash) {
 			problems = append([]apperr.FieldError{{Field: "old_password", Code: "identity.old_password_wrong"}}, fields...)
+			if err := recordFailure(tx, p.Tenant.ID, p.User.Username, ip, now); err != nil {
+				return err
+			}
 		}
 		if len(problems) > 0 {
-			return &apperr.Error{Kind: apperr.KindInvalid, Code: "validation_failed", Fields: problems}
+			// Commit the failure row; answer with the problems.
+			failure = &apperr.Error{Kind: apperr.KindInvalid, Code: "validation_failed", Fields: problems}
+			return nil
 		}
 		if err := tx.Model(u).Updates(map[string]any{"password_hash": hash, "must_change_password": false, "password_changed_at": now}).Error; err != nil {
 			return err
@@ -436,44 +451,15 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, a actor.Acto
 		}
 		return audit.Record(tx, a, now, audit.Event{Action: "auth.password_change", ObjectType: "user", ObjectID: u.ID.String()})
 	})
-	if err == nil {
-		s.cache.clear()
-		s.revoked(ctx, Revocation{UserID: p.User.ID, ExceptSessionID: p.SessionID})
-	}
-	return err
-}
-
-// ResetPassword (by a tenant admin) sets a new one-time password, forces a change at
-// next login and revokes the user's sessions. It returns the one-time password.
-func (s *Service) ResetPassword(ctx context.Context, a actor.Actor, userID uuid.UUID) (string, error) {
-	pw := GeneratePassword()
-	hash, err := s.hasher.Hash(pw)
 	if err != nil {
-		return "", err
+		return err
 	}
-	now := s.clock.Now()
-	err = s.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
-		u, err := GetUser(tx, userID)
-		if err != nil {
-			return err
-		}
-		if u.TenantID != a.TenantID {
-			return apperr.NotFound("not_found")
-		}
-		if err := tx.Model(u).Updates(map[string]any{"password_hash": hash, "must_change_password": true, "password_changed_at": now}).Error; err != nil {
-			return err
-		}
-		if err := tx.Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now).Error; err != nil {
-			return err
-		}
-		return audit.Record(tx, a, now, audit.Event{Action: "user.password_reset", ObjectType: "user", ObjectID: u.ID.String()})
-	})
-	if err != nil {
-		return "", err
+	if failure != nil {
+		return failure
 	}
 	s.cache.clear()
-	s.revoked(ctx, Revocation{UserID: userID})
-	return pw, nil
+	s.revoked(ctx, Revocation{UserID: p.User.ID, ExceptSessionID: p.SessionID})
+	return nil
 }
 
 // InvalidateSessions drops cached sessions (after a user is disabled or changed).
@@ -506,13 +492,6 @@ func (s *Service) PruneExpired(ctx context.Context) (sessions, failures int64, e
 	res := s.db.Gorm(ctx).Exec(`DELETE FROM address_failures WHERE at < ?`, now.Add(-s.cfg.FailureWindow))
 	failures += res.RowsAffected
 	return sessions, failures, res.Error
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // sessionCache keeps resolved sessions for a few seconds so that a busy clerk's

@@ -14,8 +14,10 @@ import (
 	"sunshine/pkg/audit"
 	"sunshine/pkg/authz"
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/casework"
 	"sunshine/pkg/platform/db"
 	"sunshine/pkg/platform/queue"
+	"sunshine/pkg/tenancy"
 	"sunshine/pkg/tenant"
 )
 
@@ -89,22 +91,16 @@ func required(field, v string) error {
 	return nil
 }
 
-func cardState(c *CardRow, action string) error {
-	return apperr.Conflict("supervision.illegal_transition", apperr.Params{
-		"action": action, "action_zh": cardActionLabels[action], "status": c.Status, "status_zh": cardStatusLabels[c.Status],
-		"extra": map[string]any{"status": c.Status, "action": action},
-	})
-}
-
-var cardStatusLabels = map[string]string{StatusActive: "有效", StatusAppealed: "申诉中", StatusCancelled: "已撤销", StatusResolved: "已办结"}
-
-var cardActionLabels = map[string]string{"appeal": "申诉", "decide the appeal": "裁决申诉", "cancel": "撤销"}
-
 // Appeal is the supervised department's objection to a card, with a reason.
-func (s *Service) Appeal(ctx context.Context, a actor.Actor, read []uuid.UUID, id uuid.UUID, reason string) (*CardRow, error) {
+func (s *Service) Appeal(ctx context.Context, id uuid.UUID, reason string) (*CardRow, error) {
 	if err := required("reason", reason); err != nil {
 		return nil, err
 	}
+	caller, read, err := readable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := caller.Actor
 	c, t, err := s.cardIn(ctx, read, id)
 	if err != nil {
 		return nil, err
@@ -113,8 +109,8 @@ func (s *Service) Appeal(ctx context.Context, a actor.Actor, read []uuid.UUID, i
 		return nil, apperr.Forbidden("supervision.not_your_card")
 	}
 	return s.updateCard(ctx, a, t, id, false, "appeal", func(c *CardRow) (map[string]any, error) {
-		if c.Status != StatusActive {
-			return nil, cardState(c, "appeal")
+		if err := cardMachine.Check(ActionAppeal, c.Status); err != nil {
+			return nil, err
 		}
 		return map[string]any{"status": StatusAppealed, "appeal_reason": strings.TrimSpace(reason), "appealed_at": s.clock.Now(), "appealed_by": a.Name()}, nil
 	})
@@ -122,21 +118,25 @@ func (s *Service) Appeal(ctx context.Context, a actor.Actor, read []uuid.UUID, i
 
 // DecideAppeal: a supervisor of the right level accepts the appeal (the card is
 // cancelled) or rejects it (the card stands), with a reason.
-func (s *Service) DecideAppeal(ctx context.Context, a actor.Actor, read []uuid.UUID, id uuid.UUID, accept bool, reason string) (*CardRow, error) {
+func (s *Service) DecideAppeal(ctx context.Context, id uuid.UUID, accept bool, reason string) (*CardRow, error) {
 	if err := required("reason", reason); err != nil {
 		return nil, err
 	}
-	c, t, err := s.cardIn(ctx, read, id)
+	caller, read, err := readable(ctx)
 	if err != nil {
 		return nil, err
 	}
-	_ = c
+	a := caller.Actor
+	_, t, err := s.cardIn(ctx, read, id)
+	if err != nil {
+		return nil, err
+	}
 	if !s.supervises(a, t) {
 		return nil, apperr.Forbidden("supervision.not_supervisor")
 	}
 	return s.updateCard(ctx, a, t, id, true, "decide_appeal", func(c *CardRow) (map[string]any, error) {
-		if c.Status != StatusAppealed {
-			return nil, cardState(c, "decide the appeal")
+		if err := cardMachine.Check(ActionDecideAppeal, c.Status); err != nil {
+			return nil, err
 		}
 		now := s.clock.Now()
 		u := map[string]any{"decision_reason": strings.TrimSpace(reason), "decided_at": now, "decided_by": a.Name()}
@@ -150,10 +150,15 @@ func (s *Service) DecideAppeal(ctx context.Context, a actor.Actor, read []uuid.U
 }
 
 // Cancel withdraws a card (a supervisor's decision, with a reason).
-func (s *Service) Cancel(ctx context.Context, a actor.Actor, read []uuid.UUID, id uuid.UUID, reason string) (*CardRow, error) {
+func (s *Service) Cancel(ctx context.Context, id uuid.UUID, reason string) (*CardRow, error) {
 	if err := required("reason", reason); err != nil {
 		return nil, err
 	}
+	caller, read, err := readable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := caller.Actor
 	_, t, err := s.cardIn(ctx, read, id)
 	if err != nil {
 		return nil, err
@@ -162,8 +167,8 @@ func (s *Service) Cancel(ctx context.Context, a actor.Actor, read []uuid.UUID, i
 		return nil, apperr.Forbidden("supervision.not_supervisor")
 	}
 	return s.updateCard(ctx, a, t, id, true, "cancel", func(c *CardRow) (map[string]any, error) {
-		if c.Status != StatusActive && c.Status != StatusAppealed {
-			return nil, cardState(c, "cancel")
+		if err := cardMachine.Check(ActionCancel, c.Status); err != nil {
+			return nil, err
 		}
 		return map[string]any{"status": StatusCancelled, "cancel_reason": strings.TrimSpace(reason), "cancelled_at": s.clock.Now(), "cancelled_by": a.Name()}, nil
 	})
@@ -185,7 +190,12 @@ type NoticeInput struct {
 // SendNotice sends a notice about a case or card to a department of its tenant. A city
 // supervisor may send to any county's departments: the notice is written into the
 // county (after this check), and recorded in both chains.
-func (s *Service) SendNotice(ctx context.Context, a actor.Actor, read []uuid.UUID, in NoticeInput) (*Notice, error) {
+func (s *Service) SendNotice(ctx context.Context, in NoticeInput) (*Notice, error) {
+	caller, read, err := readable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := caller.Actor
 	var v apperr.Fields
 	if (in.CaseID == nil) == (in.CardID == nil) {
 		v.Add("case_id", "supervision.case_or_card")
@@ -205,29 +215,34 @@ func (s *Service) SendNotice(ctx context.Context, a actor.Actor, read []uuid.UUI
 	// Find the object's tenant within what the supervisor may read.
 	var tenantID uuid.UUID
 	var deptName string
-	err := s.db.Tx(ctx, db.ReadOnlyScope(read), func(tx *gorm.DB) error {
-		q := tx.Table("cases").Select("tenant_id")
+	err = s.db.Tx(ctx, db.ReadOnlyScope(read), func(tx *gorm.DB) error {
 		if in.CardID != nil {
-			q = tx.Table("supervision_cards").Select("tenant_id").Where("id = ?", *in.CardID)
+			var ids []uuid.UUID
+			if err := tx.Model(&CardRow{}).Where("id = ?", *in.CardID).Pluck("tenant_id", &ids).Error; err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				return apperr.NotFound("not_found")
+			}
+			tenantID = ids[0]
 		} else {
-			q = q.Where("id = ?", *in.CaseID)
+			id, ok, err := casework.CaseTenant(tx, *in.CaseID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return apperr.NotFound("not_found")
+			}
+			tenantID = id
 		}
-		var ids []uuid.UUID
-		if err := q.Pluck("tenant_id", &ids).Error; err != nil {
+		dept, ok, err := tenancy.DepartmentOf(tx, tenantID, in.DepartmentID)
+		if err != nil {
 			return err
 		}
-		if len(ids) == 0 {
-			return apperr.NotFound("not_found")
-		}
-		tenantID = ids[0]
-		var names []string
-		if err := tx.Table("departments").Where("id = ? AND tenant_id = ?", in.DepartmentID, tenantID).Pluck("name", &names).Error; err != nil {
-			return err
-		}
-		if len(names) == 0 {
+		if !ok {
 			return apperr.Invalid("validation_failed").WithField("department_id", "supervision.department_elsewhere")
 		}
-		deptName = names[0]
+		deptName = dept.Name
 		if in.CardID != nil && in.CaseID == nil {
 			// A notice about a case's card is about that case too.
 			var cases []uuid.UUID
@@ -308,6 +323,7 @@ func (s *Service) SendNotice(ctx context.Context, a actor.Actor, read []uuid.UUI
 	if err != nil {
 		return nil, err
 	}
+	n.AllowedActions = noticeActions(ctx, n)
 	return n, nil
 }
 
@@ -323,20 +339,25 @@ func firstLine(s string) string {
 }
 
 // ReplyNotice records the department's reply.
-func (s *Service) ReplyNotice(ctx context.Context, a actor.Actor, id uuid.UUID, text string) (*Notice, error) {
+func (s *Service) ReplyNotice(ctx context.Context, id uuid.UUID, text string) (*Notice, error) {
 	if err := required("text", text); err != nil {
 		return nil, err
 	}
+	caller, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := caller.Actor
 	now := s.clock.Now()
 	var n Notice
-	err := s.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, caller.WriteScope(), func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND tenant_id = ?", id, a.TenantID).First(&n).Error; err != nil {
 			return db.Classify(err)
 		}
 		if n.DepartmentID != a.DepartmentID {
 			return apperr.Forbidden("supervision.not_your_notice")
 		}
-		if n.Status == NoticeReplied {
+		if !noticeMachine.Can(ActionReply, n.Status) {
 			return apperr.Conflict("supervision.notice_replied", apperr.Params{"extra": map[string]any{"status": n.Status}})
 		}
 		before := n.Status
@@ -349,7 +370,7 @@ func (s *Service) ReplyNotice(ctx context.Context, a actor.Actor, id uuid.UUID, 
 		}
 		n.Status, n.ReplyText, n.RepliedAt, n.RepliedBy = NoticeReplied, strings.TrimSpace(text), &now, a.Name()
 		named := []Notice{n}
-		if err := nameNotices(tx, named); err != nil {
+		if err := nameNotices(ctx, tx, named); err != nil {
 			return err
 		}
 		n = named[0]
@@ -430,7 +451,6 @@ func (s *Service) escalate(ctx context.Context, t *tenant.Tenant, no Notice, now
 }
 
 func init() {
-	apperr.Register("supervision.illegal_transition", "监察卡当前状态为「{status_zh}」，不能{action_zh}", "The card is {status}; cannot {action}")
 	apperr.Register("supervision.not_your_card", "只有被监察的部门可以申诉", "Only the supervised department may appeal")
 	apperr.Register("supervision.not_supervisor", "只有相应层级的监察员可以执行此操作", "Only a supervisor of the right level may do this")
 	apperr.Register("supervision.case_or_card", "须且只能指定办件或监察卡之一", "Name exactly one of a case or a card")

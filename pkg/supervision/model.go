@@ -59,6 +59,9 @@ type CardRow struct {
 	// reader's lists need no lookups per row.
 	TenantCode     string `gorm:"-" json:"tenant_code"`
 	DepartmentName string `gorm:"-" json:"department_name"`
+	// AllowedActions are what the reader may do to the card now (cardMachine filtered
+	// by who they are); read-side, filled with the names.
+	AllowedActions []string `gorm:"-" json:"allowed_actions"`
 }
 
 // TableName maps CardRow to its table.
@@ -93,6 +96,9 @@ type Notice struct {
 
 	// DepartmentName is a read-side name (not a column).
 	DepartmentName string `gorm:"-" json:"department_name"`
+	// AllowedActions are what the reader may do to the notice now (noticeMachine
+	// filtered by who they are); read-side.
+	AllowedActions []string `gorm:"-" json:"allowed_actions"`
 }
 
 // TableName maps Notice to its table.

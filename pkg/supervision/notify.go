@@ -13,6 +13,7 @@ import (
 
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/authz"
+	"sunshine/pkg/identity"
 	"sunshine/pkg/platform/db"
 	"sunshine/pkg/platform/queue"
 	"sunshine/pkg/tenant"
@@ -55,8 +56,8 @@ const TypeEmail = "notify:email"
 func (n *Notifier) recipients(tx *gorm.DB, t *tenant.Tenant, dept *uuid.UUID, level string) (map[uuid.UUID][]uuid.UUID, error) {
 	out := map[uuid.UUID][]uuid.UUID{} // tenant → users
 	if dept != nil {
-		var ids []uuid.UUID
-		if err := tx.Table("users").Where("tenant_id = ? AND department_id = ? AND status = 'active'", t.ID, *dept).Pluck("id", &ids).Error; err != nil {
+		ids, err := identity.ActiveUsersOfDepartment(tx, t.ID, *dept)
+		if err != nil {
 			return nil, err
 		}
 		for _, id := range ids {
@@ -224,12 +225,19 @@ func (n *Notifier) HandleEmail(ctx context.Context, task *asynq.Task) error {
 	var row struct {
 		Title  string
 		Body   string
-		Email  string
+		UserID uuid.UUID `gorm:"type:uuid"`
+		Email  string    `gorm:"-"`
 		Status string
 	}
 	err := n.db.Tx(ctx, db.TenantScope(p.TenantID, uuid.Nil), func(tx *gorm.DB) error {
-		return tx.Raw(`SELECT n.title, n.body, u.email, d.status FROM notifications n JOIN users u ON u.id = n.user_id
-			JOIN notification_deliveries d ON d.notification_id = n.id AND d.channel = 'email' WHERE n.id = ?`, p.NotificationID).Scan(&row).Error
+		res := tx.Raw(`SELECT n.title, n.body, n.user_id, d.status FROM notifications n
+			JOIN notification_deliveries d ON d.notification_id = n.id AND d.channel = 'email' WHERE n.id = ?`, p.NotificationID).Scan(&row)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		var err error
+		row.Email, err = identity.EmailOf(tx, row.UserID)
+		return err
 	})
 	if err != nil {
 		return err

@@ -7,18 +7,25 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"sunshine/pkg/actor"
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/casework"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/tenancy"
+	"sunshine/pkg/tenant"
 )
 
-// CardFilter selects cards.
+// CardFilter selects cards among those the caller may see (Visible).
 type CardFilter struct {
-	Tenants      []uuid.UUID
+	// Tenant (a code) narrows the list to one visible tenant.
+	Tenant string
+	// DepartmentID narrows it to one department (a department reader may name only
+	// its own: another is a 404).
+	DepartmentID uuid.UUID
 	Level        string
 	Status       string
 	Rule         string
-	DepartmentID uuid.UUID
 	CaseID       uuid.UUID
 	Limit        int
 	Offset       int
@@ -26,10 +33,21 @@ type CardFilter struct {
 
 // Cards lists cards, newest first, with the total.
 func (s *Service) Cards(ctx context.Context, f CardFilter) ([]CardRow, int64, error) {
+	ts, dept, err := s.Visible(ctx, f.Tenant)
+	if err != nil {
+		return nil, 0, err
+	}
+	if dept != uuid.Nil {
+		if f.DepartmentID != uuid.Nil && f.DepartmentID != dept {
+			return nil, 0, apperr.NotFound("not_found")
+		}
+		f.DepartmentID = dept
+	}
+	tenants := tenant.IDs(ts)
 	var out []CardRow
 	var total int64
-	err := s.db.Tx(ctx, db.ReadOnlyScope(f.Tenants), func(tx *gorm.DB) error {
-		q := tx.Model(&CardRow{}).Where("tenant_id IN ?", f.Tenants)
+	err = s.db.Tx(ctx, db.ReadOnlyScope(tenants), func(tx *gorm.DB) error {
+		q := tx.Model(&CardRow{}).Where("tenant_id IN ?", tenants)
 		if f.Level != "" {
 			q = q.Where("level = ?", f.Level)
 		}
@@ -66,10 +84,14 @@ func (s *Service) Cards(ctx context.Context, f CardFilter) ([]CardRow, int64, er
 	return out, total, err
 }
 
-// Card returns one card within the read scope, with its names.
-func (s *Service) Card(ctx context.Context, read []uuid.UUID, id uuid.UUID) (*CardRow, error) {
+// Card returns one card the caller may see (Visible), with its names.
+func (s *Service) Card(ctx context.Context, id uuid.UUID) (*CardRow, error) {
+	ts, dept, err := s.Visible(ctx, "")
+	if err != nil {
+		return nil, err
+	}
 	var c CardRow
-	err := s.db.Tx(ctx, db.ReadOnlyScope(read), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, db.ReadOnlyScope(tenant.IDs(ts)), func(tx *gorm.DB) error {
 		if err := tx.Where("id = ?", id).First(&c).Error; err != nil {
 			return err
 		}
@@ -83,6 +105,9 @@ func (s *Service) Card(ctx context.Context, read []uuid.UUID, id uuid.UUID) (*Ca
 	if err != nil {
 		return nil, db.Classify(err)
 	}
+	if dept != uuid.Nil && (c.DepartmentID == nil || *c.DepartmentID != dept) {
+		return nil, apperr.NotFound("not_found")
+	}
 	return &c, nil
 }
 
@@ -94,7 +119,7 @@ func (s *Service) nameCards(ctx context.Context, tx *gorm.DB, cards []CardRow) e
 			ids = append(ids, *c.DepartmentID)
 		}
 	}
-	names, err := departmentNames(tx, ids)
+	names, err := tenancy.DepartmentNames(tx, ids)
 	if err != nil {
 		return err
 	}
@@ -105,27 +130,9 @@ func (s *Service) nameCards(ctx context.Context, tx *gorm.DB, cards []CardRow) e
 		if cards[i].DepartmentID != nil {
 			cards[i].DepartmentName = names[*cards[i].DepartmentID]
 		}
+		cards[i].AllowedActions = s.cardActions(ctx, &cards[i])
 	}
 	return nil
-}
-
-// departmentNames reads the names of departments (visible in the transaction's scope).
-func departmentNames(tx *gorm.DB, ids []uuid.UUID) (map[uuid.UUID]string, error) {
-	out := map[uuid.UUID]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var rows []struct {
-		ID   uuid.UUID `gorm:"type:uuid"`
-		Name string
-	}
-	if err := tx.Table("departments").Select("id, name").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		out[r.ID] = r.Name
-	}
-	return out, nil
 }
 
 // Counts are open cards by level.
@@ -203,9 +210,14 @@ const highestOpenPerCase = `SELECT DISTINCT ON (tenant_id, case_id) id, level, s
 		CASE level WHEN 'red' THEN 3 WHEN 'yellow' THEN 2 ELSE 1 END AS rung
 	FROM supervision_cards WHERE tenant_id IN ? AND case_id IS NOT NULL AND status IN ('active', 'appealed')`
 
-// Overview aggregates the open cards of tenants (a city caller's every county, a
-// county caller's own), optionally of one department, with a 30-day trend.
-func (s *Service) Overview(ctx context.Context, tenants []TenantRef, department uuid.UUID) (*Overview, error) {
+// Overview aggregates the open cards of the tenants the caller may read (a city
+// caller's every county, a county caller's own; tenantCode narrows it to one),
+// optionally of one department, with a 30-day trend.
+func (s *Service) Overview(ctx context.Context, tenantCode string, department uuid.UUID) (*Overview, error) {
+	tenants, err := s.Readable(ctx, tenantCode)
+	if err != nil {
+		return nil, err
+	}
 	now := s.clock.Now()
 	ids := make([]uuid.UUID, len(tenants))
 	byID := map[uuid.UUID]*TenantCounts{}
@@ -217,7 +229,7 @@ func (s *Service) Overview(ctx context.Context, tenants []TenantRef, department 
 	for i := range out.Tenants {
 		byID[out.Tenants[i].TenantID] = &out.Tenants[i]
 	}
-	err := s.db.Tx(ctx, db.ReadOnlyScope(ids), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, db.ReadOnlyScope(ids), func(tx *gorm.DB) error {
 		deptFilter := func(q *gorm.DB) *gorm.DB {
 			if department != uuid.Nil {
 				return q.Where("department_id = ?", department)
@@ -259,7 +271,7 @@ func (s *Service) Overview(ctx context.Context, tenants []TenantRef, department 
 				d.Counts.add(r.Level, r.Status, r.N)
 			}
 		}
-		names, err := departmentNames(tx, deptIDs)
+		names, err := tenancy.DepartmentNames(tx, deptIDs)
 		if err != nil {
 			return err
 		}
@@ -271,18 +283,13 @@ func (s *Service) Overview(ctx context.Context, tenants []TenantRef, department 
 		for _, id := range deptIDs {
 			out.Departments = append(out.Departments, *depts[id])
 		}
-		var overdue []struct {
-			TenantID uuid.UUID `gorm:"type:uuid"`
-			N        int
-		}
-		if err := deptFilter(tx.Table("cases").Select("tenant_id, count(*) AS n").
-			Where("tenant_id IN ? AND status IN ('in_progress', 'pending_decision') AND NOT paused AND due_at <= ?", ids, now)).
-			Group("tenant_id").Scan(&overdue).Error; err != nil {
+		overdue, err := casework.OverdueCounts(tx, ids, department, now)
+		if err != nil {
 			return err
 		}
-		for _, o := range overdue {
-			if t := byID[o.TenantID]; t != nil {
-				t.OverdueCases = o.N
+		for id, n := range overdue {
+			if t := byID[id]; t != nil {
+				t.OverdueCases = n
 			}
 		}
 		if err := deptFilter(tx.Where("tenant_id IN ? AND status IN ('active', 'appealed')", ids)).Order("created_at, id").Limit(10).Find(&out.Oldest).Error; err != nil {
@@ -373,28 +380,33 @@ type TenantRef struct {
 	Name string
 }
 
-// NoticeFilter selects notices.
+// NoticeFilter selects notices among those the caller may see (Visible).
 type NoticeFilter struct {
-	Tenants      []uuid.UUID
-	Status       string
-	DepartmentID uuid.UUID
+	// Tenant (a code) narrows the list to one visible tenant.
+	Tenant string
+	Status string
 }
 
-// Notices lists notices newest first.
+// Notices lists the notices the caller may see, newest first.
 func (s *Service) Notices(ctx context.Context, f NoticeFilter) ([]Notice, error) {
+	ts, dept, err := s.Visible(ctx, f.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	tenants := tenant.IDs(ts)
 	var out []Notice
-	err := s.db.Tx(ctx, db.ReadOnlyScope(f.Tenants), func(tx *gorm.DB) error {
-		q := tx.Where("tenant_id IN ?", f.Tenants)
+	err = s.db.Tx(ctx, db.ReadOnlyScope(tenants), func(tx *gorm.DB) error {
+		q := tx.Where("tenant_id IN ?", tenants)
 		if f.Status != "" {
 			q = q.Where("status = ?", f.Status)
 		}
-		if f.DepartmentID != uuid.Nil {
-			q = q.Where("department_id = ?", f.DepartmentID)
+		if dept != uuid.Nil {
+			q = q.Where("department_id = ?", dept)
 		}
 		if err := q.Order("created_at DESC").Limit(500).Find(&out).Error; err != nil {
 			return err
 		}
-		return nameNotices(tx, out)
+		return nameNotices(ctx, tx, out)
 	})
 	if out == nil {
 		out = []Notice{}
@@ -402,25 +414,31 @@ func (s *Service) Notices(ctx context.Context, f NoticeFilter) ([]Notice, error)
 	return out, err
 }
 
-// nameNotices fills the notices' department names.
-func nameNotices(tx *gorm.DB, ns []Notice) error {
+// nameNotices fills the notices' department names and the reader's allowed actions.
+func nameNotices(ctx context.Context, tx *gorm.DB, ns []Notice) error {
 	ids := make([]uuid.UUID, len(ns))
 	for i, n := range ns {
 		ids[i] = n.DepartmentID
 	}
-	names, err := departmentNames(tx, ids)
+	names, err := tenancy.DepartmentNames(tx, ids)
 	if err != nil {
 		return err
 	}
 	for i := range ns {
 		ns[i].DepartmentName = names[ns[i].DepartmentID]
+		ns[i].AllowedActions = noticeActions(ctx, &ns[i])
 	}
 	return nil
 }
 
-// Inbox returns a user's notifications, newest first, and the unread count.
-func (s *Service) Inbox(ctx context.Context, tenantID, userID uuid.UUID, unreadOnly bool, limit, offset int) (items []Notification, total, unread int64, err error) {
-	err = s.db.Tx(ctx, db.TenantScope(tenantID, userID), func(tx *gorm.DB) error {
+// Inbox returns the caller's notifications, newest first, and the unread count.
+func (s *Service) Inbox(ctx context.Context, unreadOnly bool, limit, offset int) (items []Notification, total, unread int64, err error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	tenantID, userID := c.TenantID, c.UserID
+	err = s.db.Tx(ctx, c.WriteScope(), func(tx *gorm.DB) error {
 		if err := tx.Model(&Notification{}).Where("tenant_id = ? AND user_id = ? AND read_at IS NULL", tenantID, userID).Count(&unread).Error; err != nil {
 			return err
 		}
@@ -448,9 +466,14 @@ func (s *Service) Inbox(ctx context.Context, tenantID, userID uuid.UUID, unreadO
 	return items, total, unread, err
 }
 
-// MarkRead marks one (or, with id Nil, every) notification of the user read.
-func (s *Service) MarkRead(ctx context.Context, tenantID, userID, id uuid.UUID) error {
-	return s.db.Tx(ctx, db.TenantScope(tenantID, userID), func(tx *gorm.DB) error {
+// MarkRead marks one (or, with id Nil, every) notification of the caller read.
+func (s *Service) MarkRead(ctx context.Context, id uuid.UUID) error {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return err
+	}
+	tenantID, userID := c.TenantID, c.UserID
+	return s.db.Tx(ctx, c.WriteScope(), func(tx *gorm.DB) error {
 		q := tx.Model(&Notification{}).Where("tenant_id = ? AND user_id = ? AND read_at IS NULL", tenantID, userID)
 		if id != uuid.Nil {
 			q = q.Where("id = ?", id)

@@ -16,7 +16,9 @@ import (
 	"sunshine/pkg/audit"
 	"sunshine/pkg/authz"
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/calendar/tenantcal"
 	"sunshine/pkg/casework"
+	"sunshine/pkg/catalogue"
 	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/db"
 	"sunshine/pkg/platform/queue"
@@ -64,7 +66,7 @@ const earlyWait = 2 * time.Second
 type Service struct {
 	db       *db.DB
 	tenants  *tenant.Registry
-	cals     *casework.Calendars
+	cals     *tenantcal.Calendars
 	queue    *queue.Client
 	enforcer *authz.Enforcer
 	clock    clock.Clock
@@ -75,7 +77,7 @@ type Service struct {
 
 // NewService builds the supervision service. q and bus may be nil (then no alarms
 // are armed and nothing is broadcast; the sweep still derives every card).
-func NewService(d *db.DB, tenants *tenant.Registry, cals *casework.Calendars, q *queue.Client, enforcer *authz.Enforcer, c clock.Clock, bus *Bus, n *Notifier, log *slog.Logger) *Service {
+func NewService(d *db.DB, tenants *tenant.Registry, cals *tenantcal.Calendars, q *queue.Client, enforcer *authz.Enforcer, c clock.Clock, bus *Bus, n *Notifier, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -125,29 +127,6 @@ func (s *Service) thresholds(ctx context.Context, t *tenant.Tenant) (Thresholds,
 	return th, cal, nil
 }
 
-type caseRow struct {
-	ID             uuid.UUID `gorm:"type:uuid"`
-	TenantID       uuid.UUID `gorm:"type:uuid"`
-	TrackingNo     string
-	PowerName      string
-	DepartmentID   uuid.UUID `gorm:"type:uuid"`
-	Status         string
-	Paused         bool
-	DueDate        *calendar.Date `gorm:"type:date"`
-	DueAt          *time.Time
-	DeemedAccepted bool
-	FeeMismatch    bool
-}
-
-type stepRow struct {
-	ID           uuid.UUID `gorm:"type:uuid"`
-	Name         string
-	DepartmentID *uuid.UUID `gorm:"type:uuid"`
-	Rounds       int
-	DueAt        *time.Time
-	Status       string
-}
-
 // change is what one evaluation did, for the broadcast and the alarm clock after
 // commit.
 type change struct {
@@ -179,18 +158,8 @@ func (s *Service) EvaluateCase(ctx context.Context, t *tenant.Tenant, caseID uui
 	scope.Derived, scope.CustomPlans = true, true
 	err = s.db.Tx(ctx, scope, func(tx *gorm.DB) error {
 		*ch = change{tenant: t}
-		var c caseRow
-		res := tx.Table("cases").Select("id, tenant_id, tracking_no, power_name, department_id, status, paused, due_date, due_at, deemed_accepted, fee_mismatch").
-			Where("id = ? AND tenant_id = ?", caseID, t.ID).Limit(1).Scan(&c)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return nil
-		}
-		var steps []stepRow
-		if err := tx.Table("case_steps").Select("id, name, department_id, rounds, due_at, status").
-			Where("case_id = ? AND kind = 'task' AND status = 'active'", caseID).Scan(&steps).Error; err != nil {
+		c, steps, err := casework.ReadClock(tx, t.ID, caseID)
+		if err != nil || c == nil {
 			return err
 		}
 		clockIn := CaseClock{ID: c.ID, TenantID: c.TenantID, TrackingNo: c.TrackingNo, PowerName: c.PowerName, DepartmentID: c.DepartmentID,
@@ -585,7 +554,7 @@ func (s *Service) candidateQueries(ctx context.Context, tenants []*tenant.Tenant
 		return nil, nil
 	}
 	return []candidateQuery{
-		{"cases due (reminder, yellow, red)", `SELECT c.id, c.tenant_id FROM cases c JOIN (VALUES ` + strings.Join(cutoffs, ",") + `) v(tenant_id, cutoff) ON v.tenant_id = c.tenant_id
+		{"cases due (reminder, yellow, red)", `SELECT c.id, c.tenant_id FROM ` + casework.CaseClockView + ` c JOIN (VALUES ` + strings.Join(cutoffs, ",") + `) v(tenant_id, cutoff) ON v.tenant_id = c.tenant_id
 			WHERE c.status IN ('in_progress', 'pending_decision') AND NOT c.paused AND c.due_date <= ?::date AND c.due_date <= v.cutoff
 			  AND (
 			    (c.due_at > ? AND NOT EXISTS (SELECT 1 FROM supervision_cards k WHERE k.tenant_id = c.tenant_id AND k.dedupe_key = 'case:' || c.id || ':reminder:' || c.due_date))
@@ -593,16 +562,16 @@ func (s *Service) candidateQueries(ctx context.Context, tenants []*tenant.Tenant
 			 OR (c.due_at <= ? AND NOT EXISTS (SELECT 1 FROM supervision_cards k WHERE k.tenant_id = c.tenant_id AND k.dedupe_key = 'case:' || c.id || ':red')
 			                   AND EXISTS (SELECT 1 FROM supervision_cards k WHERE k.tenant_id = c.tenant_id AND k.dedupe_key = 'case:' || c.id || ':yellow' AND k.finish_by <= ?)))`,
 			append(append(args, latest.String()), now, now, now, now)},
-		{"steps past their limit", `SELECT DISTINCT st.case_id AS id, st.tenant_id FROM case_steps st JOIN cases c ON c.id = st.case_id
+		{"steps past their limit", `SELECT DISTINCT st.case_id AS id, st.tenant_id FROM ` + casework.StepClockView + ` st JOIN ` + casework.CaseClockView + ` c ON c.id = st.case_id
 			WHERE st.status = 'active' AND st.due_at <= ? AND NOT c.paused AND c.status = 'in_progress'
 			  AND NOT EXISTS (SELECT 1 FROM supervision_cards k WHERE k.tenant_id = st.tenant_id AND k.dedupe_key = 'step:' || st.id || ':r' || st.rounds)`,
 			[]any{now}},
-		{"deemed acceptances and fee mismatches", `SELECT c.id, c.tenant_id FROM cases c WHERE c.deemed_accepted
+		{"deemed acceptances and fee mismatches", `SELECT c.id, c.tenant_id FROM ` + casework.CaseClockView + ` c WHERE c.deemed_accepted
 			  AND NOT EXISTS (SELECT 1 FROM supervision_cards k WHERE k.tenant_id = c.tenant_id AND k.dedupe_key = 'case:' || c.id || ':deemed')
-			UNION SELECT c.id, c.tenant_id FROM cases c WHERE c.fee_mismatch
+			UNION SELECT c.id, c.tenant_id FROM ` + casework.CaseClockView + ` c WHERE c.fee_mismatch
 			  AND NOT EXISTS (SELECT 1 FROM supervision_cards k WHERE k.tenant_id = c.tenant_id AND k.dedupe_key = 'case:' || c.id || ':fee')`, nil},
-		{"open cards whose work finished", `SELECT DISTINCT k.case_id AS id, k.tenant_id FROM supervision_cards k JOIN cases c ON c.id = k.case_id
-			LEFT JOIN case_steps st ON st.id = k.step_id
+		{"open cards whose work finished", `SELECT DISTINCT k.case_id AS id, k.tenant_id FROM supervision_cards k JOIN ` + casework.CaseClockView + ` c ON c.id = k.case_id
+			LEFT JOIN ` + casework.StepClockView + ` st ON st.id = k.step_id
 			WHERE k.status IN ('active', 'appealed') AND (
 			      c.status NOT IN ('submitted', 'in_progress', 'pending_decision')
 			   OR (k.step_id IS NOT NULL AND (st.status <> 'active' OR k.dedupe_key <> 'step:' || st.id || ':r' || st.rounds))
@@ -676,7 +645,7 @@ func (s *Service) sweepFilings(ctx context.Context, tenants []*tenant.Tenant, re
 		DueAt        time.Time
 	}
 	err := s.db.Tx(ctx, db.ReadOnlyScope(tenant.IDs(tenants)), func(tx *gorm.DB) error {
-		return tx.Raw(`SELECT f.id, f.tenant_id, f.code, f.name, f.department_id, f.due_at FROM power_filings f
+		return tx.Raw(`SELECT f.id, f.tenant_id, f.code, f.name, f.department_id, f.due_at FROM `+catalogue.FilingsView+` f
 			WHERE f.status = 'pending' AND f.due_at <= ?
 			  AND NOT EXISTS (SELECT 1 FROM supervision_cards k WHERE k.tenant_id = f.tenant_id AND k.dedupe_key = 'filing:' || f.id)`, now).Scan(&rows).Error
 	})

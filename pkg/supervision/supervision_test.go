@@ -88,6 +88,8 @@ type card struct {
 	TenantCode string `json:"tenant_code"`
 	CaseID     string `json:"case_id"`
 	DeptName   string `json:"department_name"`
+	// Allowed are the caller's allowed_actions.
+	Allowed []string `json:"allowed_actions"`
 }
 
 func (w *world) cards(t *testing.T, c *apitest.Client, query string) []card {
@@ -281,11 +283,34 @@ func TestAppealDecideCancelAndTheDatabaseGuard(t *testing.T) {
 	_, yellow := w.overdueCase(t)
 	path := "/api/v1/supervision/cards/" + yellow.ID
 	sup := w.env.Login("410581", "supervisor")
+	// Each reader is offered exactly what it may do: the supervised department appeals,
+	// the supervisor cancels, another department nothing.
+	offered := func(c *apitest.Client, want ...string) {
+		t.Helper()
+		var got card
+		if r := c.Do("GET", path, nil); r.Status != 200 {
+			t.Fatalf("GET card: %d %s", r.Status, r.Body)
+		} else {
+			r.JSON(t, &got)
+		}
+		if strings.Join(got.Allowed, ",") != strings.Join(want, ",") {
+			t.Fatalf("allowed_actions on a %s card: want %v, got %v", got.Status, want, got.Allowed)
+		}
+	}
+	offered(w.head, "appeal")
+	offered(sup, "cancel")
+	if yellow.Allowed == nil || len(yellow.Allowed) != 1 || yellow.Allowed[0] != "cancel" {
+		t.Fatalf("the list carries allowed_actions too: %v", yellow.Allowed)
+	}
 	// Another department cannot appeal; the supervisor does not appeal.
 	w.post(t, w.zrzy, path+"/appeal", map[string]any{"reason": "x"}, 403)
 	w.post(t, w.head, path+"/appeal", map[string]any{"reason": ""}, 422)
 	w.post(t, w.head, path+"/appeal", map[string]any{"reason": "申请人补充材料延误"}, 200)
-	w.post(t, w.head, path+"/appeal", map[string]any{"reason": "again"}, 409)
+	if p := w.post(t, w.head, path+"/appeal", map[string]any{"reason": "again"}, 409).Problem(t); p.Code != "supervision.illegal_transition" || p.Extra["status"] != "appealed" || p.Extra["action"] != "appeal" {
+		t.Fatalf("a second appeal names the state: %+v", p)
+	}
+	offered(w.head)
+	offered(sup, "decide_appeal", "cancel")
 	// The department cannot decide its own appeal or cancel.
 	w.post(t, w.head, path+"/decide-appeal", map[string]any{"accept": true, "reason": "x"}, 403)
 	w.post(t, w.head, path+"/cancel", map[string]any{"reason": "x"}, 403)
@@ -302,6 +327,8 @@ func TestAppealDecideCancelAndTheDatabaseGuard(t *testing.T) {
 		t.Fatal(c.Status)
 	}
 	w.post(t, sup, path+"/cancel", map[string]any{"reason": "again"}, 409)
+	offered(sup)
+	offered(w.head)
 
 	// The database refuses the supervised application role everything a card must never
 	// suffer: deletion, rewriting its facts, deciding its fate without the supervisor mark.
@@ -358,19 +385,34 @@ func TestNoticesAndEscalation(t *testing.T) {
 		t.Fatalf("the notice lives in the county: %+v", n)
 	}
 	// Both the sender and the department can see it; the department head replies.
-	var list struct{ Items []struct{ ID, Status string } }
+	var list struct {
+		Items []struct {
+			ID, Status string
+			Allowed    []string `json:"allowed_actions"`
+		}
+	}
 	w.head.Do("GET", "/api/v1/supervision/notices", nil).JSON(t, &list)
-	if len(list.Items) != 1 {
-		t.Fatalf("the department sees its notice: %+v", list)
+	if len(list.Items) != 1 || strings.Join(list.Items[0].Allowed, ",") != "reply" {
+		t.Fatalf("the department sees its notice, which it may answer: %+v", list)
+	}
+	var sent struct {
+		Items []struct {
+			Allowed []string `json:"allowed_actions"`
+		}
+	}
+	city.Do("GET", "/api/v1/supervision/notices?tenant=410581", nil).JSON(t, &sent)
+	if len(sent.Items) != 1 || sent.Items[0].Allowed == nil || len(sent.Items[0].Allowed) != 0 {
+		t.Fatalf("the sender may not answer its own notice: %+v", sent)
 	}
 	w.post(t, w.zrzy, "/api/v1/supervision/notices/"+list.Items[0].ID+"/reply", map[string]any{"text": "x"}, 403)
 	var replied struct {
 		Status         string     `json:"status"`
 		RepliedAt      *time.Time `json:"replied_at"`
 		DepartmentName string     `json:"department_name"`
+		Allowed        []string   `json:"allowed_actions"`
 	}
 	w.post(t, w.head, "/api/v1/supervision/notices/"+list.Items[0].ID+"/reply", map[string]any{"text": "已督促承办人，今日办结。"}, 200).JSON(t, &replied)
-	if replied.Status != "replied" || replied.RepliedAt == nil || replied.DepartmentName == "" {
+	if replied.Status != "replied" || replied.RepliedAt == nil || replied.DepartmentName == "" || replied.Allowed == nil || len(replied.Allowed) != 0 {
 		t.Fatalf("the reply answers with the notice as it now is: %+v", replied)
 	}
 	// The sender hears of the reply in their own inbox, stamped on the platform clock.

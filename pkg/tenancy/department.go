@@ -28,6 +28,8 @@ type Department struct {
 	Active    bool       `json:"active"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
+	// TenantCode is the department's tenant (read side, not a column).
+	TenantCode string `gorm:"-" json:"tenant_code"`
 }
 
 // TableName maps Department to its table.
@@ -104,15 +106,47 @@ func createDepartment(tx *gorm.DB, tenantID uuid.UUID, spec DepartmentSpec) (*De
 	return d, nil
 }
 
-// CreateDepartment adds a department to the actor's tenant.
-func (s *Service) CreateDepartment(ctx context.Context, a actor.Actor, spec DepartmentSpec) (*Department, error) {
+// Departments lists the departments of the tenants the caller may read (tenantCode,
+// when set, narrows them to one), each with its tenant.
+func (s *Service) Departments(ctx context.Context, tenantCode string) ([]Department, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := s.tenants.Resolve(ctx, c.ReadTenants, tenantCode)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]uuid.UUID, len(ts))
+	codes := make(map[uuid.UUID]string, len(ts))
+	for i, t := range ts {
+		ids[i], codes[t.ID] = t.ID, t.Code
+	}
+	var list []Department
+	err = s.db.Tx(ctx, c.Scope(), func(tx *gorm.DB) error {
+		list, err = ListDepartments(tx, ids)
+		return err
+	})
+	for i := range list {
+		list[i].TenantCode = codes[list[i].TenantID]
+	}
+	return list, err
+}
+
+// CreateDepartment adds a department to the caller's tenant.
+func (s *Service) CreateDepartment(ctx context.Context, spec DepartmentSpec) (*Department, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := c.Actor
 	var v apperr.Fields
 	spec.Validate(&v, "")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	var out *Department
-	err := s.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, c.WriteScope(), func(tx *gorm.DB) error {
 		if spec.Parent != nil {
 			if _, err := GetDepartment(tx, *spec.Parent); err != nil {
 				return apperr.Invalid("validation_failed").WithField("parent_id", "identity.department_unknown")
@@ -122,6 +156,7 @@ func (s *Service) CreateDepartment(ctx context.Context, a actor.Actor, spec Depa
 		if err != nil {
 			return err
 		}
+		d.TenantCode = a.TenantCode
 		out = d
 		return audit.Record(tx, a, s.clock.Now(), audit.Event{Action: "department.create", ObjectType: "department", ObjectID: d.ID.String(),
 			After: map[string]any{"code": d.Code, "name": d.Name, "type": d.Type}})
@@ -129,16 +164,21 @@ func (s *Service) CreateDepartment(ctx context.Context, a actor.Actor, spec Depa
 	return out, err
 }
 
-// UpdateDepartment changes a department of the actor's tenant (name, type, order,
+// UpdateDepartment changes a department of the caller's tenant (name, type, order,
 // parent, active). The code is its stable key and does not change.
-func (s *Service) UpdateDepartment(ctx context.Context, a actor.Actor, id uuid.UUID, spec DepartmentSpec) (*Department, error) {
+func (s *Service) UpdateDepartment(ctx context.Context, id uuid.UUID, spec DepartmentSpec) (*Department, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := c.Actor
 	var v apperr.Fields
 	spec.Validate(&v, "")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	var out Department
-	err := s.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, c.WriteScope(), func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND tenant_id = ?", id, a.TenantID).First(&out).Error; err != nil {
 			return db.Classify(err)
 		}
@@ -162,6 +202,7 @@ func (s *Service) UpdateDepartment(ctx context.Context, a actor.Actor, id uuid.U
 	if err != nil {
 		return nil, err
 	}
+	out.TenantCode = a.TenantCode
 	return &out, nil
 }
 

@@ -125,8 +125,10 @@ func (s *Service) Apply(ctx context.Context, dir string) (ApplyReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	// Manifests are applied by the platform itself.
+	ctx = actor.WithCaller(ctx, actor.NewCaller(actor.Actor{Kind: actor.KindSystem}))
 	for _, m := range ms {
-		res, err := s.Provision(ctx, actor.Actor{Kind: actor.KindSystem}, m.ProvisionInput, Reconcile)
+		res, err := s.Provision(ctx, m.ProvisionInput, Reconcile)
 		if err != nil {
 			return rep, fmt.Errorf("tenants: %s (%s): %w", m.File, m.Code, err)
 		}

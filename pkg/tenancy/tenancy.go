@@ -162,7 +162,12 @@ const (
 // administrator's grant, in one transaction with the audit events; with Reconcile it
 // converges an existing tenant instead (creating what is missing, updating what
 // changed, reporting departments the input no longer lists).
-func (s *Service) Provision(ctx context.Context, a actor.Actor, in ProvisionInput, mode Mode) (*Result, error) {
+func (s *Service) Provision(ctx context.Context, in ProvisionInput, mode Mode) (*Result, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := c.Actor
 	parent, err := in.validate(ctx, s.tenants)
 	if err != nil {
 		return nil, err
@@ -394,20 +399,25 @@ func (s *Service) ensureAdmin(tx *gorm.DB, a actor.Actor, t *tenant.Tenant, spec
 
 // Suspend blocks a tenant's logins and sessions and shows a notice on its portal.
 // Only the parent city may suspend (the database's policy agrees).
-func (s *Service) Suspend(ctx context.Context, a actor.Actor, code, reason string) (*tenant.Tenant, error) {
+func (s *Service) Suspend(ctx context.Context, code, reason string) (*tenant.Tenant, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return nil, apperr.Invalid("validation_failed").WithField("reason", "required")
 	}
-	return s.setStatus(ctx, a, code, tenant.StatusSuspended, reason)
+	return s.setStatus(ctx, code, tenant.StatusSuspended, reason)
 }
 
 // Resume undoes a suspension.
-func (s *Service) Resume(ctx context.Context, a actor.Actor, code string) (*tenant.Tenant, error) {
-	return s.setStatus(ctx, a, code, tenant.StatusActive, "")
+func (s *Service) Resume(ctx context.Context, code string) (*tenant.Tenant, error) {
+	return s.setStatus(ctx, code, tenant.StatusActive, "")
 }
 
-func (s *Service) setStatus(ctx context.Context, a actor.Actor, code, status, reason string) (*tenant.Tenant, error) {
+func (s *Service) setStatus(ctx context.Context, code, status, reason string) (*tenant.Tenant, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := c.Actor
 	t, err := s.tenants.ByCode(ctx, code)
 	if err != nil {
 		return nil, err
@@ -421,7 +431,7 @@ func (s *Service) setStatus(ctx context.Context, a actor.Actor, code, status, re
 	}
 	now := s.clock.Now()
 	var out tenant.Tenant
-	err = s.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, c.WriteScope(), func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", t.ID).First(&out).Error; err != nil {
 			return db.Classify(err)
 		}
@@ -448,7 +458,12 @@ func (s *Service) setStatus(ctx context.Context, a actor.Actor, code, status, re
 
 // UpdateSettings merges settings into a tenant's own (the city edits its defaults and
 // department template; a county its overrides). Keys set to null are removed.
-func (s *Service) UpdateSettings(ctx context.Context, a actor.Actor, code string, patch map[string]any) (*tenant.Tenant, error) {
+func (s *Service) UpdateSettings(ctx context.Context, code string, patch map[string]any) (*tenant.Tenant, error) {
+	c, err := actor.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := c.Actor
 	t, err := s.tenants.ByCode(ctx, code)
 	if err != nil {
 		return nil, err
@@ -461,7 +476,7 @@ func (s *Service) UpdateSettings(ctx context.Context, a actor.Actor, code string
 	}
 	now := s.clock.Now()
 	var out tenant.Tenant
-	err = s.db.Tx(ctx, db.TenantScope(a.TenantID, a.UserID), func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, c.WriteScope(), func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", t.ID).First(&out).Error; err != nil {
 			return db.Classify(err)
 		}

@@ -177,6 +177,32 @@ func (r *Registry) Subtree(ctx context.Context, t *Tenant) ([]*Tenant, error) {
 	return out, nil
 }
 
+// Resolve returns the tenants of ids, in order; with code set (a ?tenant=CODE
+// filter), only the one of them with that code: a code outside ids or unknown is the
+// same 404, so that a caller cannot probe for tenants it may not read.
+func (r *Registry) Resolve(ctx context.Context, ids []uuid.UUID, code string) ([]*Tenant, error) {
+	byID, _, _, err := r.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Tenant, 0, len(ids))
+	for _, id := range ids {
+		t, ok := byID[id]
+		if !ok {
+			return nil, apperr.NotFound("tenant.not_found", apperr.Params{"code": id.String()})
+		}
+		if code == "" {
+			out = append(out, t)
+		} else if t.Code == code {
+			return []*Tenant{t}, nil
+		}
+	}
+	if code != "" {
+		return nil, apperr.NotFound("tenant.not_found", apperr.Params{"code": code})
+	}
+	return out, nil
+}
+
 // Effective returns t's settings with its ancestors' settings underneath: a county
 // inherits the city's values unless it sets its own.
 func (r *Registry) Effective(ctx context.Context, t *Tenant) (map[string]any, error) {

@@ -93,7 +93,13 @@ type Database struct {
 	MaxIdleConns    int           `koanf:"max_idle_conns"`
 	ConnMaxLifetime time.Duration `koanf:"conn_max_lifetime"`
 	MigrateOnStart  bool          `koanf:"migrate_on_start"`
-	Embedded        Embedded      `koanf:"embedded"`
+	// CommitterWorkers and CommitterGroup size each group committer of the hot paths
+	// (intake writes, intake checks, case pages; see pkg/platform/db/pipeline): workers
+	// sending concurrently (each holds a connection while it sends) and the most
+	// requests one pipeline carries.
+	CommitterWorkers int      `koanf:"committer_workers"`
+	CommitterGroup   int      `koanf:"committer_group"`
+	Embedded         Embedded `koanf:"embedded"`
 }
 
 // Embedded configures the PostgreSQL server that dev mode starts itself.
@@ -138,13 +144,23 @@ func (j Jobs) Weights() map[string]int {
 
 // Auth configures identity.
 type Auth struct {
-	SessionTTL        time.Duration `koanf:"session_ttl"`
-	TokenTTL          time.Duration `koanf:"token_ttl"`
-	MaxFailures       int           `koanf:"max_failures"`
-	FailureWindow     time.Duration `koanf:"failure_window"`
-	Argon2MemoryKiB   int           `koanf:"argon2_memory_kib"`
-	Argon2Iterations  int           `koanf:"argon2_iterations"`
-	Argon2Parallelism int           `koanf:"argon2_parallelism"`
+	SessionTTL    time.Duration `koanf:"session_ttl"`
+	TokenTTL      time.Duration `koanf:"token_ttl"`
+	MaxFailures   int           `koanf:"max_failures"`
+	FailureWindow time.Duration `koanf:"failure_window"`
+	// FailureBackoff, AccountMaxFailures and AddressMaxFailures: see identity.Config.
+	FailureBackoff     time.Duration `koanf:"failure_backoff"`
+	AccountMaxFailures int           `koanf:"account_max_failures"`
+	AddressMaxFailures int           `koanf:"address_max_failures"`
+	Argon2MemoryKiB    int           `koanf:"argon2_memory_kib"`
+	Argon2Iterations   int           `koanf:"argon2_iterations"`
+	Argon2Parallelism  int           `koanf:"argon2_parallelism"`
+	// RoleConflicts is the separation-of-duties policy: "role:role" pairs, "none", or
+	// "default" (authz.DefaultConflicts); the assembly parses it.
+	RoleConflicts string `koanf:"role_conflicts"`
+	// SecurityLogRetention and SecurityLogMaxEvents bound the security log (per tenant).
+	SecurityLogRetention time.Duration `koanf:"security_log_retention"`
+	SecurityLogMaxEvents int           `koanf:"security_log_max_events"`
 }
 
 // Public configures the public portal's rate limits ("N/period", see ratelimit.ParseLimit).
@@ -408,6 +424,12 @@ func (c *Config) Validate() error {
 		bad("database.max_idle_conns", "must be between 0 and database.max_open_conns")
 	}
 	positive("database.conn_max_lifetime", c.Database.ConnMaxLifetime)
+	if c.Database.CommitterWorkers < 1 || c.Database.CommitterWorkers > 64 {
+		bad("database.committer_workers", "must be between 1 and 64")
+	}
+	if c.Database.CommitterGroup < 1 || c.Database.CommitterGroup > 1000 {
+		bad("database.committer_group", "must be between 1 and 1000")
+	}
 	if c.Database.Embedded.Port < 1 || c.Database.Embedded.Port > 65535 {
 		bad("database.embedded.port", "must be a TCP port")
 	}
@@ -456,6 +478,17 @@ func (c *Config) Validate() error {
 	positive("auth.failure_window", c.Auth.FailureWindow)
 	if c.Auth.MaxFailures < 1 {
 		bad("auth.max_failures", "must be at least 1")
+	}
+	positive("auth.failure_backoff", c.Auth.FailureBackoff)
+	if c.Auth.AccountMaxFailures < c.Auth.MaxFailures {
+		bad("auth.account_max_failures", "must be at least auth.max_failures (it is the softer, account-wide limit)")
+	}
+	if c.Auth.AddressMaxFailures < c.Auth.MaxFailures {
+		bad("auth.address_max_failures", "must be at least auth.max_failures")
+	}
+	positive("auth.security_log_retention", c.Auth.SecurityLogRetention)
+	if c.Auth.SecurityLogMaxEvents < 1000 {
+		bad("auth.security_log_max_events", "must be at least 1000")
 	}
 	if c.Auth.Argon2MemoryKiB < 8 || c.Auth.Argon2Iterations < 1 || c.Auth.Argon2Parallelism < 1 {
 		bad("auth.argon2_memory_kib", "argon2 parameters must be positive (memory ≥ 8 KiB)")

@@ -1,21 +1,22 @@
-// Package db is Sunshine's access to PostgreSQL: GORM over pgx, a transaction bound to
-// a tenant scope (the database's row-level security reads that scope), the two-role
-// bootstrap, the embedded migrations, and the mapping of SQLSTATEs to client errors.
+// Package db is Sunshine's access to PostgreSQL: GORM over pgx (db.go), the tenant
+// scope that the database's row-level security reads (scope.go), transactions bound to
+// a scope with their retries (tx.go), and the mapping of SQLSTATEs to client errors
+// (errors.go).
+//
+// Two subpackages build on it: pipeline sends pgx pipelines under a scope and commits
+// concurrent changes together (the hot paths, ADR 0003 and 0007), and migrate holds the
+// two-role bootstrap and the embedded migrations (ADR 0001).
 package db
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strings"
 	"time"
 
 	gojson "github.com/goccy/go-json"
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	pgxuuid "github.com/vgarvardt/pgx-google-uuid/v5"
@@ -115,6 +116,28 @@ func (d *DB) Stats() (open, inUse, idle int, waitCount int64, waitDuration time.
 	return s.OpenConnections, s.InUse, s.Idle, s.WaitCount, s.WaitDuration
 }
 
+// WithConn runs fn on a pool connection's pgx connection: pipelines need pgx itself,
+// not database/sql. fn must leave the connection as it found it (no open
+// transaction, no unread results).
+func (d *DB) WithConn(ctx context.Context, fn func(pc *pgx.Conn) error) error {
+	sqlDB, err := d.gorm.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("db: pipelines need the pgx driver, got %T", dc)
+		}
+		return fn(sc.Conn())
+	})
+}
+
 // Close closes the pool.
 func (d *DB) Close() error {
 	sqlDB, err := d.gorm.DB()
@@ -122,132 +145,6 @@ func (d *DB) Close() error {
 		return err
 	}
 	return sqlDB.Close()
-}
-
-// Scope is what a transaction may touch: it writes only as Tenant and reads Read
-// (which always includes Tenant). The database enforces both through RLS.
-type Scope struct {
-	Tenant uuid.UUID
-	Read   []uuid.UUID
-	User   uuid.UUID
-	// Derived marks a transaction whose writes can all be derived again from data
-	// already committed (supervision cards, which the sweep re-derives from the cases):
-	// it commits without waiting for its WAL to reach the disk (synchronous_commit
-	// off). A crash may lose such a transaction whole, never part of it.
-	Derived bool
-	// CustomPlans plans every statement of the transaction for its actual parameters
-	// (plan_cache_mode = force_custom_plan). PostgreSQL keeps a prepared statement's
-	// generic plan for the connection's life, and ANALYZE does not invalidate it: a
-	// plan chosen while a table was nearly empty can scan a whole tenant's index once
-	// the table is large. For background work over fast-growing tables.
-	CustomPlans bool
-}
-
-// scopeSQL sets the scope (and, for Derived, asynchronous commit) for the current
-// transaction; placeholder is "?" for GORM or "$" for pgx.
-func (s Scope) scopeSQL(placeholder string) (string, []any) {
-	p := func(n int) string {
-		if placeholder == "?" {
-			return "?"
-		}
-		return fmt.Sprintf("$%d", n)
-	}
-	q := `SELECT set_config('app.tenant_id', ` + p(1) + `, true), set_config('app.read_tenants', ` + p(2) + `, true), set_config('app.user_id', ` + p(3) + `, true)`
-	if s.Derived {
-		q += `, set_config('synchronous_commit', 'off', true)`
-	}
-	if s.CustomPlans {
-		q += `, set_config('plan_cache_mode', 'force_custom_plan', true)`
-	}
-	return q, []any{optionalUUID(s.Tenant), s.readSetting(), optionalUUID(s.User)}
-}
-
-// equal reports whether two scopes set the same settings.
-func (s Scope) equal(o Scope) bool {
-	return s.Tenant == o.Tenant && s.User == o.User && s.Derived == o.Derived && s.CustomPlans == o.CustomPlans &&
-		s.readSetting() == o.readSetting()
-}
-
-// TenantScope is the scope of an actor confined to one tenant.
-func TenantScope(tenant, user uuid.UUID) Scope {
-	return Scope{Tenant: tenant, Read: []uuid.UUID{tenant}, User: user}
-}
-
-// ReadOnlyScope reads many tenants and can write none (sweeps, city dashboards).
-func ReadOnlyScope(read []uuid.UUID) Scope { return Scope{Read: read} }
-
-func (s Scope) readSetting() string {
-	ids := make([]string, 0, len(s.Read)+1)
-	seen := map[uuid.UUID]bool{}
-	add := func(id uuid.UUID) {
-		if id != uuid.Nil && !seen[id] {
-			seen[id] = true
-			ids = append(ids, id.String())
-		}
-	}
-	add(s.Tenant)
-	for _, id := range s.Read {
-		add(id)
-	}
-	return "{" + strings.Join(ids, ",") + "}"
-}
-
-func optionalUUID(id uuid.UUID) string {
-	if id == uuid.Nil {
-		return ""
-	}
-	return id.String()
-}
-
-type scopeKey struct{}
-
-// WithScope stores the caller's scope in the context (set once per request from the
-// verified session, or per job from its payload).
-func WithScope(ctx context.Context, s Scope) context.Context {
-	return context.WithValue(ctx, scopeKey{}, s)
-}
-
-// ScopeFrom returns the context's scope; ok is false when none was set.
-func ScopeFrom(ctx context.Context) (Scope, bool) {
-	s, ok := ctx.Value(scopeKey{}).(Scope)
-	return s, ok
-}
-
-// ErrNoScope is returned by InScope when the context carries no scope.
-var ErrNoScope = errors.New("db: no tenant scope in context")
-
-// Tx runs fn in a transaction bound to scope. Serialization failures and deadlocks
-// are retried (fn must therefore be safe to run again: it only touches tx).
-func (d *DB) Tx(ctx context.Context, scope Scope, fn func(tx *gorm.DB) error) error {
-	const attempts = 4
-	var err error
-	for i := 0; i < attempts; i++ {
-		err = d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			if err := SetScope(tx, scope); err != nil {
-				return err
-			}
-			return fn(tx)
-		})
-		if !retryable(err) || ctx.Err() != nil {
-			return err
-		}
-		time.Sleep(time.Duration(i+1) * 5 * time.Millisecond)
-	}
-	return err
-}
-
-// InScope runs fn in a transaction bound to the scope stored in ctx.
-func (d *DB) InScope(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	s, ok := ScopeFrom(ctx)
-	if !ok {
-		return ErrNoScope
-	}
-	return d.Tx(ctx, s, fn)
-}
-
-func retryable(err error) bool {
-	var pg *pgconn.PgError
-	return errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01")
 }
 
 // Redact hides the password of a connection URL for logs and errors.
@@ -274,11 +171,4 @@ func WithUser(rawURL, user, password string) (string, error) {
 		u.User = url.UserPassword(user, password)
 	}
 	return u.String(), nil
-}
-
-// SetScope changes the scope in the middle of a transaction (provisioning creates a
-// county's rows in the county's own scope after creating the county in the city's).
-func SetScope(tx *gorm.DB, scope Scope) error {
-	q, args := scope.scopeSQL("?")
-	return tx.Exec(q, args...).Error
 }

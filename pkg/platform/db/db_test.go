@@ -12,34 +12,7 @@ import (
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/platform/db"
 	"sunshine/pkg/platform/dbtest"
-	"sunshine/pkg/platform/logging"
 )
-
-// exec runs SQL as the superuser on the test's database (set-up only).
-func exec(t *testing.T, url string, sqls ...string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	for _, s := range sqls {
-		if _, err := conn.Exec(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-}
-
-// widgets creates a tenant table under enable_tenant_rls for a test.
-func widgets(t *testing.T, ownerURL string) {
-	t.Helper()
-	exec(t, ownerURL,
-		`SET ROLE sunshine_owner`,
-		`CREATE TABLE widgets (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, name text NOT NULL)`,
-		`SELECT enable_tenant_rls('widgets')`,
-		`GRANT SELECT, INSERT, UPDATE, DELETE ON widgets TO sunshine_app`)
-}
 
 // TestTenantRLSHelper proves the helper every tenant-owned table uses: a row is
 // visible only inside its read scope, writes land only in the acting tenant, and a
@@ -47,7 +20,7 @@ func widgets(t *testing.T, ownerURL string) {
 func TestTenantRLSHelper(t *testing.T) {
 	t.Parallel()
 	env := dbtest.New(t)
-	widgets(t, env.OwnerURL)
+	env.Widgets(t)
 	ctx := context.Background()
 	a, b, city := uuid.New(), uuid.New(), uuid.New()
 	type widget struct {
@@ -117,64 +90,6 @@ func TestInScopeNeedsAScope(t *testing.T) {
 	}
 }
 
-func TestSchemaIsCurrentAndRolesAreSafe(t *testing.T) {
-	t.Parallel()
-	env := dbtest.New(t)
-	ctx := context.Background()
-	if err := env.DB.CheckSchema(ctx); err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, env.OwnerURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var super, bypass bool
-	if err := conn.QueryRow(ctx, `SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'sunshine_app'`).Scan(&super, &bypass); err != nil {
-		t.Fatal(err)
-	}
-	if super || bypass {
-		t.Fatal("the application role must not be superuser or bypass RLS")
-	}
-	var owned int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = 'sunshine_app'`).Scan(&owned); err != nil {
-		t.Fatal(err)
-	}
-	if owned != 0 {
-		t.Fatalf("the application role owns %d relations", owned)
-	}
-}
-
-// TestMigrationsUpDownUp applies every migration, rolls all back, and applies them
-// again on the same database, proving each down undoes its up.
-func TestMigrationsUpDownUp(t *testing.T) {
-	t.Parallel()
-	url := dbtest.EmptyDatabase(t)
-	ctx := context.Background()
-	m := db.Migrator{OwnerURL: url, Log: logging.Discard()}
-	if err := m.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Down(ctx, 0); err != nil {
-		t.Fatal(err)
-	}
-	pending, err := m.Pending(ctx)
-	if err != nil || !pending {
-		t.Fatalf("after down to 0 every migration must be pending: %v %v", pending, err)
-	}
-	if err := m.Up(ctx); err != nil {
-		t.Fatalf("up after down: %v", err)
-	}
-	status, err := m.Status(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	latest, _ := db.LatestVersion()
-	if len(status) == 0 || status[len(status)-1].Source.Version != latest {
-		t.Fatalf("status does not reach the latest version %d", latest)
-	}
-}
-
 func TestClassify(t *testing.T) {
 	if !apperr.IsKind(db.Classify(gorm.ErrRecordNotFound), apperr.KindNotFound) {
 		t.Fatal("no rows must be 404")
@@ -222,10 +137,21 @@ func TestDerivedScopeCommitsAsynchronously(t *testing.T) {
 	if got := show(db.TenantScope(uuid.New(), uuid.Nil)); got != def {
 		t.Fatalf("ordinary transaction after a derived one: synchronous_commit %q (server default %q)", got, def)
 	}
-	b := &pgx.Batch{}
-	b.Queue(`SHOW synchronous_commit`)
+	// The pipeline form of the scope statement (pkg/platform/db/pipeline) sets the same.
 	var v string
-	if err := env.DB.Batch(ctx, derived, b, func(br pgx.BatchResults) error { return br.QueryRow().Scan(&v) }); err != nil || v != "off" {
+	err := env.DB.WithConn(ctx, func(pc *pgx.Conn) error {
+		b := &pgx.Batch{}
+		q, args := derived.Statement()
+		b.Queue(q, args...)
+		b.Queue(`SHOW synchronous_commit`)
+		br := pc.SendBatch(ctx, b)
+		defer br.Close()
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+		return br.QueryRow().Scan(&v)
+	})
+	if err != nil || v != "off" {
 		t.Fatalf("derived pipeline: %q %v", v, err)
 	}
 }

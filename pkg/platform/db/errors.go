@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
@@ -118,3 +119,6 @@ func ConstraintName(err error) string {
 	}
 	return ""
 }
+
+// NoRows reports whether err means a query found nothing.
+func NoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }

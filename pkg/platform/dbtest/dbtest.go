@@ -22,10 +22,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/peterldowns/pgtestdb"
 
 	"sunshine/migrations"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/platform/db/migrate"
 	"sunshine/pkg/platform/embeddedpg"
 	"sunshine/pkg/platform/logging"
 )
@@ -118,7 +120,7 @@ func (m migrator) Migrate(ctx context.Context, _ *sql.DB, conf pgtestdb.Config) 
 	if err != nil {
 		return err
 	}
-	return db.Migrator{OwnerURL: owner, Log: logging.Discard()}.Up(ctx)
+	return migrate.Migrator{OwnerURL: owner, Log: logging.Discard()}.Up(ctx)
 }
 
 func withDatabase(raw, database string) (string, error) {
@@ -177,7 +179,7 @@ func NewOn(t testing.TB, admin string) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	appURL, err := db.WithUser(owner, db.AppRole, "")
+	appURL, err := db.WithUser(owner, migrate.AppRole, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,4 +208,31 @@ func EmptyDatabase(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// Exec runs statements as the superuser on url (a test's set-up only).
+func Exec(t testing.TB, url string, sqls ...string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, s := range sqls {
+		if _, err := conn.Exec(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+// Widgets creates the table widgets (id, tenant_id, name) under enable_tenant_rls, as
+// every tenant-owned table is, for tests of the database layer itself.
+func (e *Env) Widgets(t testing.TB) {
+	t.Helper()
+	Exec(t, e.OwnerURL,
+		`SET ROLE sunshine_owner`,
+		`CREATE TABLE widgets (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, name text NOT NULL)`,
+		`SELECT enable_tenant_rls('widgets')`,
+		`GRANT SELECT, INSERT, UPDATE, DELETE ON widgets TO sunshine_app`)
 }

@@ -21,7 +21,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 
-	"sunshine/pkg/platform/db"
+	"sunshine/pkg/actor"
 	"sunshine/pkg/platform/logging"
 	"sunshine/pkg/platform/metrics"
 )
@@ -206,7 +206,8 @@ func (r *Registry) Mux(log *slog.Logger, m *metrics.Registry) *asynq.ServeMux {
 }
 
 // middleware logs each task, records metrics, turns a payload's tenant into the
-// context's database scope, and marks undecodable payloads SkipRetry.
+// context's caller (the system acting for that tenant, whose scope is the tenant's),
+// and marks undecodable payloads SkipRetry.
 func middleware(log *slog.Logger, m *metrics.Registry) asynq.MiddlewareFunc {
 	return func(next asynq.Handler) asynq.Handler {
 		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
@@ -222,7 +223,9 @@ func middleware(log *slog.Logger, m *metrics.Registry) asynq.MiddlewareFunc {
 				}
 			}
 			if s.TenantID != uuid.Nil {
-				ctx = db.WithScope(ctx, db.TenantScope(s.TenantID, uuid.Nil))
+				// The task acts as the platform for its tenant: the caller (and with it
+				// the database scope) services take from the context.
+				ctx = actor.WithCaller(ctx, actor.NewCaller(actor.System(s.TenantID, s.TenantCode)))
 				l = l.With("tenant", s.TenantCode)
 			}
 			ctx = logging.With(ctx, l)

@@ -1,8 +1,8 @@
 // 电子监察 end to end, against the demo data of a dev-mode server (`scripts/e2e.sh`): the 410581
 // window clerk takes in and accepts a fresh application, so its due instant is known; the county
-// supervisor watches the dashboard while the platform clock travels (dev mode's
-// POST /api/v1/dev/time-travel) past that instant, and the yellow card appears live, without a
-// reload; the city supervisor finds it in the city view under 林州市 → 住建局 and sends a notice
+// supervisor watches the dashboard while the platform admin moves the platform clock (dev mode's
+// POST /api/v1/dev/time-travel, the platform admin's only: the clock is every tenant's) past that
+// instant, and the yellow card appears live, without a reload; the city supervisor finds it in the city view under 林州市 → 住建局 and sends a notice
 // about it to 住建局; the bureau's head sees the notice in the inbox and replies; the city supervisor
 // sees the reply.
 //
@@ -120,9 +120,14 @@ spec(
       window.__sameDocument = true
     })
 
-    // 3. The clock travels to just before the due instant…
+    // 3. The platform admin moves the clock to just before the due instant (the supervisor may
+    // not: 403)…
+    const admin = await launch()
+    await login(admin.page, city, 'admin', password)
+    const refused = await api(page, 'POST', '/api/v1/dev/time-travel', { hours: 1 })
+    assert.equal(refused.status, 403, `a supervisor moving the clock: ${refused.text.slice(0, 200)}`)
     const hoursToDue = (kase.dueAt - kase.acceptedAt) / 3600e3
-    const before = await travel(page, Math.max(0, Math.ceil(hoursToDue) - 1))
+    const before = await travel(admin.page, Math.max(0, Math.ceil(hoursToDue) - 1))
     const now = before ? Date.parse(before.now) : kase.acceptedAt
     assert.ok(now < kase.dueAt, `the clock (${before?.now}) should still be before the due instant`)
     const yellowCard = page.locator(`[data-testid="live-item"][data-level="yellow"]`, { hasText: kase.trackingNo }).filter({ hasText: '超期未办结' })
@@ -130,15 +135,17 @@ spec(
 
     // …and past it: the sweep raises the yellow card, and the open dashboard shows it by itself.
     const started = Date.now()
-    let res = await travel(page, Math.ceil((kase.dueAt - now) / 3600e3) + 1)
+    let res = await travel(admin.page, Math.ceil((kase.dueAt - now) / 3600e3) + 1)
     // A periodic sweep may hold the lock for a moment: the next jump's sweep catches up.
     for (let i = 0; i < 3 && res.sweep?.skipped; i++) {
       await page.waitForTimeout(1000)
-      res = await travel(page, 1)
+      res = await travel(admin.page, 1)
     }
     const swept = Date.now()
-    // The platform clock moved past the due instant; the session (wall clock) did not expire.
-    const clock = await apiOk(page, 'GET', '/api/v1/dev/clock')
+    // The platform clock moved past the due instant; the sessions (wall clock) did not expire.
+    const clock = await apiOk(admin.page, 'GET', '/api/v1/dev/clock')
+    await admin.close()
+    await apiOk(page, 'GET', '/api/v1/me')
     assert.ok(Date.parse(clock.now) >= kase.dueAt, `the platform clock (${clock.now}) is past the due instant`)
     assert.equal(clock.movable, true)
     await yellowCard.first().waitFor({ timeout: LIVE_MS + 10000 })

@@ -17,7 +17,7 @@ import {
   Tickets,
   User,
 } from '@element-plus/icons-vue'
-import { DataAnalysis, Message, Operation, Warning } from '@element-plus/icons-vue'
+import { DataAnalysis, Lock, Message, Operation, Warning } from '@element-plus/icons-vue'
 import type { MessageSchema } from '@/locales/zh-CN'
 import { checkPerm, type PermRequirement } from '@/utils/perm'
 
@@ -176,6 +176,14 @@ export const menu: MenuItem[] = [
     icon: Tickets,
     perm: 'audit:read',
     view: () => import('@/views/audit/AuditView.vue'),
+  },
+  {
+    name: 'security-events',
+    path: '/audit/security',
+    title: 'menu.securityEvents',
+    icon: Lock,
+    perm: 'audit:read',
+    view: () => import('@/views/audit/SecurityEventsView.vue'),
   },
   {
     name: 'ops-queues',

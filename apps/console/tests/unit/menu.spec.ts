@@ -32,6 +32,7 @@ describe('menu', () => {
       'supervision-cards': ['supervision:read', 'supervision:reply'],
       'supervision-notices': ['supervision:read', 'supervision:reply'],
       audit: 'audit:read',
+      'security-events': 'audit:read',
       'ops-queues': 'ops:queues',
     })
   })
@@ -45,7 +46,7 @@ describe('menu', () => {
 
   it('shows only what the permissions allow (home for everyone)', () => {
     expect(names(filterMenu(menu, []))).toEqual(['dashboard'])
-    expect(names(filterMenu(menu, ['user:read', 'audit:read']))).toEqual(['dashboard', 'users', 'audit'])
+    expect(names(filterMenu(menu, ['user:read', 'audit:read']))).toEqual(['dashboard', 'users', 'audit', 'security-events'])
     // Either tenant permission opens 租户管理.
     expect(names(filterMenu(menu, ['tenant:read']))).toEqual(['dashboard', 'tenants'])
     expect(names(filterMenu(menu, ['tenant:manage', 'department:read']))).toEqual(['dashboard', 'tenants', 'departments'])

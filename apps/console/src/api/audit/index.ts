@@ -1,5 +1,5 @@
 import { http } from '../http'
-import type { AuditFilter, AuditPage, AuditVerifyResult } from './types'
+import type { AuditFilter, AuditPage, AuditVerifyResult, SecurityFilter, SecurityPage } from './types'
 
 export * from './types'
 
@@ -12,6 +12,23 @@ export async function listAuditEvents(filter: AuditFilter = {}): Promise<AuditPa
     if (s !== '') query[k] = s
   }
   const res = await http.get<AuditPage>('/api/v1/audit/events', { query })
+  return {
+    items: Array.isArray(res?.items) ? res.items : [],
+    total: res?.total ?? 0,
+    page: res?.page ?? filter.page ?? 1,
+    page_size: res?.page_size ?? filter.page_size ?? 20,
+  }
+}
+
+/** One page of the security log, newest first. Empty filter values are not sent. */
+export async function listSecurityEvents(filter: SecurityFilter = {}): Promise<SecurityPage> {
+  const query: Record<string, string | number | undefined> = {}
+  for (const [k, v] of Object.entries(filter)) {
+    if (v === undefined || v === null) continue
+    const s = typeof v === 'string' ? v.trim() : v
+    if (s !== '') query[k] = s
+  }
+  const res = await http.get<SecurityPage>('/api/v1/security-events', { query })
   return {
     items: Array.isArray(res?.items) ? res.items : [],
     total: res?.total ?? 0,

@@ -64,3 +64,44 @@ export interface AuditVerifyResult {
   events: number
   first_bad_event?: AuditBadEvent
 }
+
+/** The kinds of security events (GET /api/v1/security-events). */
+export const SECURITY_KINDS = ['denied', 'not_found', 'cross_tenant', 'login_failed', 'throttled', 'password_check_failed', 'captcha_failed'] as const
+export type SecurityKind = (typeof SECURITY_KINDS)[number]
+
+/** One refused or suspicious request in the security log (not hash-chained; bounded). */
+export interface SecurityEvent {
+  id: number
+  tenant_code: string
+  /** RFC 3339 time. */
+  at: string
+  kind: SecurityKind
+  /** The problem code the request was refused with. */
+  code: string
+  status: number
+  user_id: string | null
+  /** The signed-in user, or the username a sign-in named (capped at 64 characters). */
+  username: string
+  ip: string
+  user_agent: string
+  method: string
+  path: string
+  request_id: string
+  detail: string
+}
+
+export interface SecurityFilter {
+  tenant?: string
+  kind?: SecurityKind | ''
+  /** RFC 3339 time or YYYY-MM-DD. */
+  since?: string
+  page?: number
+  page_size?: number
+}
+
+export interface SecurityPage {
+  items: SecurityEvent[]
+  total: number
+  page: number
+  page_size: number
+}

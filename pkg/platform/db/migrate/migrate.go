@@ -1,4 +1,9 @@
-package db
+// Package migrate applies the embedded migrations (goose) over the owner connection,
+// after bootstrapping the two roles they name: tables belong to OwnerRole, and the
+// application connects as AppRole, which owns nothing and cannot bypass row-level
+// security (ADR 0001). CheckSchema refuses to serve against a schema of another
+// version.
+package migrate
 
 import (
 	"context"
@@ -14,6 +19,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"sunshine/migrations"
+	"sunshine/pkg/platform/db"
 )
 
 // The two roles the migrations know by name. Tables belong to OwnerRole; AppRole holds
@@ -45,7 +51,7 @@ func (m Migrator) log() *slog.Logger {
 func (m Migrator) Bootstrap(ctx context.Context) error {
 	conn, err := pgx.Connect(ctx, m.OwnerURL)
 	if err != nil {
-		return fmt.Errorf("db: connect as owner to %s: %w", Redact(m.OwnerURL), err)
+		return fmt.Errorf("db: connect as owner to %s: %w", db.Redact(m.OwnerURL), err)
 	}
 	defer conn.Close(ctx)
 
@@ -259,13 +265,13 @@ func LatestVersion() (int64, error) {
 // CheckSchema fails when the database's schema is older than this binary's
 // migrations (the deployment forgot `sunshine migrate up`) or newer (an old binary
 // against an upgraded schema is refused too: it may not know new constraints).
-func (d *DB) CheckSchema(ctx context.Context) error {
+func CheckSchema(ctx context.Context, d *db.DB) error {
 	want, err := LatestVersion()
 	if err != nil {
 		return err
 	}
 	var have int64
-	if err := d.gorm.WithContext(ctx).Raw(`SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&have).Error; err != nil {
+	if err := d.Gorm(ctx).Raw(`SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&have).Error; err != nil {
 		return fmt.Errorf("db: read schema version (has `sunshine migrate up` run?): %w", err)
 	}
 	if have < want {

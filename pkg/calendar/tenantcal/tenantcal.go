@@ -1,4 +1,9 @@
-package casework
+// Package tenantcal gives each tenant its effective working-day calendar: the national
+// calendar of pkg/calendar with the local days (holidays, extra working days) of the
+// tenant and its ancestors layered on top, nearest last. It owns the calendar_days
+// table; a change of a local day is audited, and the services whose deadlines derive
+// from the calendar (casework) hear of it through OnChange and recompute.
+package tenantcal
 
 import (
 	"context"
@@ -8,7 +13,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"sunshine/pkg/actor"
 	"sunshine/pkg/calendar"
+	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/db"
 	"sunshine/pkg/tenant"
 )
@@ -31,19 +38,31 @@ type Calendars struct {
 	db       *db.DB
 	tenants  *tenant.Registry
 	national *calendar.Calendar
+	clock    clock.Clock
 
 	mu    sync.Mutex
 	cache map[uuid.UUID]cachedCalendar
+
+	// changed hears of every change of a local day (see OnChange).
+	changed []ChangeListener
 }
+
+// ChangeListener is told, after a local day of a's tenant changed, which tenants'
+// calendars changed with it (that tenant and every tenant below it); it returns how
+// many of its records it updated (casework: the cases whose deadlines moved).
+type ChangeListener func(ctx context.Context, a actor.Actor, affected []*tenant.Tenant) (int, error)
+
+// OnChange registers a listener for local-day changes (at assembly, before serving).
+func (c *Calendars) OnChange(l ChangeListener) { c.changed = append(c.changed, l) }
 
 type cachedCalendar struct {
 	cal *calendar.Calendar
 	at  time.Time
 }
 
-// NewCalendars builds the calendar source over the national data base.
-func NewCalendars(d *db.DB, tenants *tenant.Registry, national *calendar.Calendar) *Calendars {
-	return &Calendars{db: d, tenants: tenants, national: national, cache: map[uuid.UUID]cachedCalendar{}}
+// New builds the calendar source over the national data base.
+func New(d *db.DB, tenants *tenant.Registry, national *calendar.Calendar, c clock.Clock) *Calendars {
+	return &Calendars{db: d, tenants: tenants, national: national, clock: c, cache: map[uuid.UUID]cachedCalendar{}}
 }
 
 // National returns the national calendar.

@@ -1,4 +1,4 @@
-package casework
+package servicecentre
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/calendar"
@@ -105,23 +104,7 @@ func (s *Service) Volume(ctx context.Context, scope db.Scope, tenants []*tenant.
 	if err != nil {
 		return nil, err
 	}
-	start, end := from.Start(), to.End()
-	var rows []struct {
-		WindowID uuid.UUID
-		Day      calendar.Date
-		Accepted int
-		Decided  int
-	}
-	err = s.db.Tx(ctx, scope, func(tx *gorm.DB) error {
-		return tx.Raw(`
-			SELECT window_id, day, sum(accepted)::int AS accepted, sum(decided)::int AS decided FROM (
-				SELECT window_id, (accepted_at AT TIME ZONE 'Asia/Shanghai')::date AS day, 1 AS accepted, 0 AS decided
-				FROM cases WHERE tenant_id IN ? AND window_id IS NOT NULL AND accepted_at >= ? AND accepted_at < ?
-				UNION ALL
-				SELECT window_id, (decided_at AT TIME ZONE 'Asia/Shanghai')::date, 0, 1
-				FROM cases WHERE tenant_id IN ? AND window_id IS NOT NULL AND decided_at >= ? AND decided_at < ?
-			) v GROUP BY window_id, day`, ids, start, end, ids, start, end).Scan(&rows).Error
-	})
+	rows, err := s.cases.WindowDays(ctx, scope, ids, from.Start(), to.End())
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,9 @@
-package casework
+// Package projects runs major investment projects (大项目直通车): a project of a
+// tenant, led by one of its departments, under which applications are filed and then
+// run on their items' green-channel limits. It owns the projects table; what it shows
+// of the cases filed under a project it reads through Cases, which casework (the
+// owner of cases and their clocks) implements.
+package projects
 
 import (
 	"context"
@@ -14,9 +19,10 @@ import (
 	"sunshine/pkg/apperr"
 	"sunshine/pkg/audit"
 	"sunshine/pkg/calendar"
-	"sunshine/pkg/catalogue"
 	"sunshine/pkg/idcheck"
+	"sunshine/pkg/platform/clock"
 	"sunshine/pkg/platform/db"
+	"sunshine/pkg/tenant"
 )
 
 // Project statuses.
@@ -24,6 +30,73 @@ const (
 	ProjectActive    = "active"
 	ProjectCompleted = "completed"
 )
+
+// Project is a major investment project (大项目直通车).
+type Project struct {
+	ID                 uuid.UUID `gorm:"type:uuid;primaryKey" json:"id"`
+	TenantID           uuid.UUID `gorm:"type:uuid" json:"-"`
+	Name               string    `json:"name"`
+	InvestorName       string    `json:"investor_name"`
+	InvestorCreditCode string    `json:"investor_credit_code"`
+	InvestmentWan      float64   `json:"investment_wan"`
+	LeadDepartmentID   uuid.UUID `gorm:"type:uuid" json:"lead_department_id"`
+	Status             string    `json:"status"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+}
+
+// TableName maps Project to its table.
+func (Project) TableName() string { return "projects" }
+
+// CheckOpen is the rule of filing a case under a project: the project exists in the
+// case's tenant (found) and is active (status). Casework's intake reads both in its
+// one grouped query and asks this.
+func CheckOpen(found bool, status string) error {
+	if !found {
+		return apperr.Invalid("validation_failed").WithField("project_id", "casework.project_unknown")
+	}
+	if status != ProjectActive {
+		return apperr.Invalid("validation_failed").WithField("project_id", "casework.project_closed")
+	}
+	return nil
+}
+
+// Cases is what projects read of the cases filed under them; casework implements it
+// (it owns the cases and their clocks).
+type Cases interface {
+	// Counts counts the cases of each project by status, overdue and paused (within
+	// scope); a project without cases is absent.
+	Counts(ctx context.Context, scope db.Scope, projectIDs []uuid.UUID) (map[uuid.UUID]CaseCounts, error)
+	// NoCases are the counts of a project without cases: every case status a key.
+	NoCases() CaseCounts
+	// OpenUnder counts the cases of a project still being handled, within tx (the
+	// project's row is locked: no case can be filed under it meanwhile).
+	OpenUnder(tx *gorm.DB, projectID uuid.UUID) (int64, error)
+	// OfProject lists the cases of a project in its tenant, oldest first, each with
+	// its tasks and clocks (department names left empty), and their counts.
+	OfProject(ctx context.Context, scope db.Scope, projectID, tenantID uuid.UUID) ([]ProjectCase, CaseCounts, error)
+}
+
+// Service runs major projects.
+type Service struct {
+	db      *db.DB
+	tenants *tenant.Registry
+	clock   clock.Clock
+	cases   Cases
+}
+
+// NewService builds the project service over the cases filed under projects.
+func NewService(d *db.DB, tenants *tenant.Registry, c clock.Clock, cases Cases) *Service {
+	return &Service{db: d, tenants: tenants, clock: c, cases: cases}
+}
+
+// WithClock returns a copy of the service that tells the time by c (the demo replays
+// weeks on a fake clock).
+func (s *Service) WithClock(c clock.Clock) *Service {
+	cp := *s
+	cp.clock = c
+	return &cp
+}
 
 // maxInvestmentWan is the largest amount numeric(14, 2) holds.
 const maxInvestmentWan = 999999999999.99
@@ -151,8 +224,8 @@ func (s *Service) UpdateProject(ctx context.Context, a actor.Actor, id uuid.UUID
 			}
 		}
 		if p.Status == ProjectCompleted && was != ProjectCompleted {
-			var open int64
-			if err := tx.Model(&Case{}).Where("project_id = ? AND status IN ?", id, handlingStatuses).Count(&open).Error; err != nil {
+			open, err := s.cases.OpenUnder(tx, id)
+			if err != nil {
 				return err
 			}
 			if open > 0 {
@@ -179,9 +252,6 @@ func (s *Service) UpdateProject(ctx context.Context, a actor.Actor, id uuid.UUID
 	return s.GetProject(ctx, db.TenantScope(a.TenantID, a.UserID), id)
 }
 
-// handlingStatuses are the statuses of a case not yet decided, refused or delivered.
-var handlingStatuses = []string{StatusSubmitted, StatusCorrectionRequested, StatusInProgress, StatusPendingDecision}
-
 func mapsEqual(a, b map[string]any) bool {
 	for k, v := range a {
 		if b[k] != v {
@@ -202,23 +272,15 @@ type CaseCounts struct {
 	Paused  int `json:"paused"`
 }
 
-func newCaseCounts() CaseCounts {
-	m := map[string]int{}
-	for _, st := range []string{StatusSubmitted, StatusCorrectionRequested, StatusRefused, StatusInProgress, StatusPendingDecision, StatusApproved, StatusDenied, StatusDelivered} {
-		m[st] = 0
-	}
-	return CaseCounts{ByStatus: m}
-}
-
-func (c *CaseCounts) add(status string, n, overdue, paused int) {
+// Add counts n cases of status, of which overdue are overdue and paused paused;
+// handling tells whether the status is still being handled (open).
+func (c *CaseCounts) Add(status string, handling bool, n, overdue, paused int) {
 	c.Total += n
 	c.ByStatus[status] += n
 	c.Overdue += overdue
 	c.Paused += paused
-	for _, h := range handlingStatuses {
-		if h == status {
-			c.Open += n
-		}
+	if handling {
+		c.Open += n
 	}
 }
 
@@ -237,15 +299,10 @@ type ProjectFilter struct {
 	Status  string
 }
 
-// overdueSQL is the overdue rule of the case lists: handling, not paused, past due.
-const overdueSQL = "status IN ('in_progress', 'pending_decision') AND NOT paused AND due_at <= ?"
-
 // Projects lists the projects of f's tenants (in scope), newest first, with the
-// counts of their cases by status and how many are overdue — one aggregate query.
+// counts of their cases by status and how many are overdue.
 func (s *Service) Projects(ctx context.Context, scope db.Scope, f ProjectFilter, codes map[uuid.UUID]string) ([]ProjectSummary, error) {
-	now := s.clock.Now()
 	var ps []Project
-	var counts []projectCount
 	depts := map[uuid.UUID]string{}
 	err := s.db.Tx(ctx, scope, func(tx *gorm.DB) error {
 		q := tx.Where("tenant_id IN ?", f.Tenants)
@@ -255,42 +312,32 @@ func (s *Service) Projects(ctx context.Context, scope db.Scope, f ProjectFilter,
 		if err := q.Order("created_at DESC, id").Find(&ps).Error; err != nil {
 			return err
 		}
-		if len(ps) == 0 {
-			return nil
-		}
-		ids := make([]uuid.UUID, len(ps))
 		deptIDs := make([]uuid.UUID, len(ps))
 		for i, p := range ps {
-			ids[i], deptIDs[i] = p.ID, p.LeadDepartmentID
-		}
-		if err := tx.Table("cases").Select(`project_id, status, count(*) AS n,
-				count(*) FILTER (WHERE `+overdueSQL+`) AS overdue, count(*) FILTER (WHERE paused) AS paused`, now).
-			Where("project_id IN ?", ids).Group("project_id, status").Scan(&counts).Error; err != nil {
-			return err
+			deptIDs[i] = p.LeadDepartmentID
 		}
 		return departmentNames(tx, deptIDs, depts)
 	})
+	if err != nil || len(ps) == 0 {
+		return []ProjectSummary{}, err
+	}
+	ids := make([]uuid.UUID, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	counts, err := s.cases.Counts(ctx, scope, ids)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]ProjectSummary, len(ps))
-	idx := map[uuid.UUID]int{}
 	for i, p := range ps {
-		out[i] = ProjectSummary{Project: p, TenantCode: codes[p.TenantID], LeadDepartmentName: depts[p.LeadDepartmentID], Cases: newCaseCounts()}
-		idx[p.ID] = i
-	}
-	for _, c := range counts {
-		out[idx[c.ProjectID]].Cases.add(c.Status, c.N, c.Overdue, c.Paused)
+		c, ok := counts[p.ID]
+		if !ok {
+			c = s.cases.NoCases()
+		}
+		out[i] = ProjectSummary{Project: p, TenantCode: codes[p.TenantID], LeadDepartmentName: depts[p.LeadDepartmentID], Cases: c}
 	}
 	return out, nil
-}
-
-type projectCount struct {
-	ProjectID uuid.UUID
-	Status    string
-	N         int
-	Overdue   int
-	Paused    int
 }
 
 func departmentNames(tx *gorm.DB, ids []uuid.UUID, into map[uuid.UUID]string) error {
@@ -376,134 +423,55 @@ type ProjectDetail struct {
 // computed on the project tenant's calendar.
 func (s *Service) GetProject(ctx context.Context, scope db.Scope, id uuid.UUID) (*ProjectDetail, error) {
 	var p Project
-	var cases []Case
-	var steps []Step
-	depts := map[uuid.UUID]string{}
-	err := s.db.Tx(ctx, scope, func(tx *gorm.DB) error {
-		if err := tx.Where("id = ?", id).First(&p).Error; err != nil {
-			return db.Classify(err)
-		}
-		if err := tx.Where("project_id = ? AND tenant_id = ?", id, p.TenantID).Order("received_at, id").Find(&cases).Error; err != nil {
-			return err
-		}
-		deptIDs := []uuid.UUID{p.LeadDepartmentID}
-		if len(cases) > 0 {
-			caseIDs := make([]uuid.UUID, len(cases))
-			for i, c := range cases {
-				caseIDs[i] = c.ID
-				deptIDs = append(deptIDs, c.DepartmentID)
-			}
-			if err := tx.Where("case_id IN ? AND kind = 'task'", caseIDs).Order("case_id, seq").Find(&steps).Error; err != nil {
-				return err
-			}
-			for _, st := range steps {
-				if st.DepartmentID != nil {
-					deptIDs = append(deptIDs, *st.DepartmentID)
-				}
-			}
-		}
-		return departmentNames(tx, deptIDs, depts)
-	})
+	err := s.db.Tx(ctx, scope, func(tx *gorm.DB) error { return tx.Where("id = ?", id).First(&p).Error })
 	if err != nil {
-		return nil, err
+		return nil, db.Classify(err)
 	}
 	t, err := s.tenants.ByID(ctx, p.TenantID)
 	if err != nil {
 		return nil, err
 	}
-	cal, err := s.calendars.For(ctx, t)
+	cases, counts, err := s.cases.OfProject(ctx, scope, p.ID, p.TenantID)
 	if err != nil {
 		return nil, err
 	}
-	now := s.clock.Now()
-	d := &ProjectDetail{ProjectSummary: ProjectSummary{Project: p, TenantCode: t.Code, LeadDepartmentName: depts[p.LeadDepartmentID], Cases: newCaseCounts()},
-		CaseList: make([]ProjectCase, 0, len(cases))}
-	byCase := map[uuid.UUID][]Step{}
-	for _, st := range steps {
-		byCase[st.CaseID] = append(byCase[st.CaseID], st)
+	deptIDs := []uuid.UUID{p.LeadDepartmentID}
+	for _, c := range cases {
+		deptIDs = append(deptIDs, c.DepartmentID)
+		for _, st := range c.Steps {
+			if st.DepartmentID != nil {
+				deptIDs = append(deptIDs, *st.DepartmentID)
+			}
+		}
 	}
-	// Cases not accepted yet show their tasks as planned (as their case page does).
-	var unnamed []uuid.UUID
+	depts := map[uuid.UUID]string{}
+	if err := s.db.Tx(ctx, scope, func(tx *gorm.DB) error { return departmentNames(tx, deptIDs, depts) }); err != nil {
+		return nil, err
+	}
 	for i := range cases {
 		c := &cases[i]
-		if _, stored := byCase[c.ID]; stored {
-			continue
-		}
-		ver, err := s.version(ctx, scope, c.VersionID)
-		if err != nil {
-			return nil, err
-		}
-		planned, err := s.plannedSteps(ctx, scope, c, ver)
-		if err != nil {
-			return nil, err
-		}
-		for _, st := range planned {
-			if st.Kind != string(catalogue.KindTask) {
-				continue
-			}
-			byCase[c.ID] = append(byCase[c.ID], st)
-			if st.DepartmentID != nil && depts[*st.DepartmentID] == "" {
-				unnamed = append(unnamed, *st.DepartmentID)
+		c.DepartmentName = depts[c.DepartmentID]
+		for j := range c.Steps {
+			if d := c.Steps[j].DepartmentID; d != nil {
+				c.Steps[j].DepartmentName = depts[*d]
 			}
 		}
 	}
-	if len(unnamed) > 0 {
-		if err := s.db.Tx(ctx, scope, func(tx *gorm.DB) error { return departmentNames(tx, unnamed, depts) }); err != nil {
-			return nil, err
-		}
-	}
-	for _, c := range cases {
-		pc := projectCase(cal, now, &c, byCase[c.ID], depts)
-		overdue, paused := 0, 0
-		if pc.Overdue {
-			overdue = 1
-		}
-		if c.Paused {
-			paused = 1
-		}
-		d.Cases.add(c.Status, 1, overdue, paused)
-		d.CaseList = append(d.CaseList, pc)
-	}
-	return d, nil
-}
-
-func projectCase(cal *calendar.Calendar, now time.Time, c *Case, steps []Step, depts map[uuid.UUID]string) ProjectCase {
-	pc := ProjectCase{
-		ID: c.ID, TrackingNo: c.TrackingNo, PowerID: c.PowerID, PowerName: c.PowerName, DepartmentID: c.DepartmentID,
-		DepartmentName: depts[c.DepartmentID], Channel: c.Channel, ApplicantName: c.ApplicantName, Status: c.Status,
-		GreenChannel: c.GreenChannel, LimitDays: c.LimitDays, ExtensionDays: c.ExtensionDays, StoppedDays: c.StoppedDays,
-		ReceivedAt: c.ReceivedAt, AcceptedAt: c.AcceptedAt, DeemedAccepted: c.DeemedAccepted, DueDate: c.DueDate, DueAt: c.DueAt,
-		Paused: c.Paused, ClockStopped: c.ClockStoppedAt != nil, Decision: c.Decision, DecidedAt: c.DecidedAt, DeliveredAt: c.DeliveredAt,
-		Steps: make([]ProjectStep, 0, len(steps)),
-	}
-	// The same rules as the case page (Get) and the case list.
-	if c.DueAt != nil && Open(c.Status) {
-		r := cal.WorkingDaysRemaining(now, *c.DueAt)
-		pc.RemainingDays = &r
-		pc.Overdue = c.Status != StatusSubmitted && !c.Paused && !now.Before(*c.DueAt)
-	}
-	for _, st := range steps {
-		ps := ProjectStep{ID: st.ID, Node: st.Node, Name: st.Name, Seq: st.Seq, DepartmentID: st.DepartmentID, Role: st.Role,
-			TimeLimit: st.TimeLimit, Counts: st.Counts, Status: st.Status, Rounds: st.Rounds, ActivatedAt: st.ActivatedAt,
-			DueDate: st.DueDate, DueAt: st.DueAt, CompletedAt: st.CompletedAt}
-		if st.DepartmentID != nil {
-			ps.DepartmentName = depts[*st.DepartmentID]
-		}
-		if st.DueAt != nil {
-			switch {
-			case st.Status == StepActive && c.Status == StatusInProgress:
-				r := cal.WorkingDaysRemaining(now, *st.DueAt)
-				ps.RemainingDays = &r
-				ps.Overdue = !c.Paused && !now.Before(*st.DueAt)
-			case st.Status == StepDone && st.CompletedAt != nil:
-				ps.Late = st.CompletedAt.After(*st.DueAt) || st.CompletedAt.Equal(*st.DueAt)
-			}
-		}
-		pc.Steps = append(pc.Steps, ps)
-	}
-	return pc
+	return &ProjectDetail{ProjectSummary: ProjectSummary{Project: p, TenantCode: t.Code, LeadDepartmentName: depts[p.LeadDepartmentID], Cases: counts},
+		CaseList: cases}, nil
 }
 
 func init() {
+	apperr.Register("casework.project_unknown", "重大项目不存在", "No such major project")
+	apperr.Register("casework.project_closed", "重大项目已办结", "The major project is completed")
+	apperr.Register("casework.credit_code_invalid", "统一社会信用代码无效（{reason_zh}）", "Invalid unified social credit code ({reason})")
 	apperr.Register("casework.project_open_cases", "该项目还有 {count} 件办件未办结，不能标记为已完成", "The project still has {count} cases in progress; it cannot be completed")
+}
+
+// reasonCode is the machine reason an identifier check failed for.
+func reasonCode(err error) string {
+	if e, ok := err.(interface{ Code() string }); ok {
+		return e.Code()
+	}
+	return "invalid"
 }

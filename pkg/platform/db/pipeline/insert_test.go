@@ -1,4 +1,4 @@
-package db_test
+package pipeline_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"sunshine/pkg/casework"
+	"sunshine/pkg/platform/db/pipeline"
 	"sunshine/pkg/platform/dbtest"
 )
 
@@ -38,7 +39,7 @@ func TestInsertColumnsMatchGORM(t *testing.T) {
 	}
 	for i, ours := range models() {
 		b := &pgx.Batch{}
-		if err := env.DB.QueueInsertsThen(b, "SELECT 1", nil, ours); err != nil {
+		if err := pipeline.NewInserter(env.DB).QueueInsertsThen(b, "SELECT 1", nil, ours); err != nil {
 			t.Fatal(err)
 		}
 		got := b.QueuedQueries[0]

@@ -1,4 +1,9 @@
-package db
+// Package pipeline sends pgx pipelines under a tenant scope: a Committer sends the
+// concurrent callers' changes (or reads) as one pipeline that PostgreSQL runs as one
+// transaction (group commit in the application, ADR 0007), and an Inserter writes the
+// INSERTs of models for such pipelines without GORM's per-statement machinery (ADR
+// 0003). It is for the hot paths only; everything else uses db.Tx.
+package pipeline
 
 import (
 	"bytes"
@@ -12,6 +17,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"sunshine/pkg/platform/db"
 )
 
 // Committer commits independent write pipelines together (group commit in the
@@ -37,19 +44,46 @@ import (
 // A change is not abandoned when its caller's context ends: once handed over it
 // commits or fails like any statement already sent to the server.
 type Committer struct {
-	d       *DB
+	d       *db.DB
 	queue   chan *change
 	quit    chan struct{}
 	mu      sync.RWMutex // held to hand over, taken by Close
 	closed  bool
+	workers sync.WaitGroup
 	max     int
 	timeout time.Duration
+	hooks   Hooks
 
 	groups, changes, retries atomic.Int64
 }
 
+// Config sizes a committer.
+type Config struct {
+	// Workers send groups concurrently; each holds a pool connection only while it
+	// sends (at least 1).
+	Workers int
+	// MaxGroup is the most changes one pipeline carries (at least 1).
+	MaxGroup int
+	// Timeout bounds one group's round trip, its one-by-one retries included
+	// (default 30 s). Callers waiting on a group that runs out get its error.
+	Timeout time.Duration
+	// Hooks observe and steer the workers (tests).
+	Hooks Hooks
+}
+
+// Hooks let a test see the committer's hand-overs and hold its workers, so that it
+// can line up a group exactly instead of sleeping. Nil hooks do nothing; production
+// code sets none.
+type Hooks struct {
+	// Queued runs in the caller's goroutine once its change is handed over.
+	Queued func()
+	// Sending runs in a worker before it sends changes (a group, or one change of a
+	// failed group being retried alone); blocking in it holds that worker.
+	Sending func(changes int)
+}
+
 type change struct {
-	scope Scope
+	scope db.Scope
 	// The statements as text and arguments: pgx records on a queued query the
 	// prepared statement of the connection it was sent on, so a change run again (on
 	// any connection) is queued afresh.
@@ -71,16 +105,14 @@ type stmt struct {
 // groups that failed and were run change by change.
 type CommitStats struct{ Groups, Changes, Retried int64 }
 
-// NewCommitter starts workers that commit groups of at most max changes. Each worker
-// holds a pool connection only while it commits.
-func (d *DB) NewCommitter(workers, max int) *Committer {
-	if workers < 1 {
-		workers = 1
+// New starts the workers of a committer over d.
+func New(d *db.DB, cfg Config) *Committer {
+	workers, max := max(cfg.Workers, 1), max(cfg.MaxGroup, 1)
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
 	}
-	if max < 1 {
-		max = 1
-	}
-	c := &Committer{d: d, queue: make(chan *change, workers*max*2), quit: make(chan struct{}), max: max, timeout: 30 * time.Second}
+	c := &Committer{d: d, queue: make(chan *change, workers*max*2), quit: make(chan struct{}), max: max, timeout: cfg.Timeout, hooks: cfg.Hooks}
+	c.workers.Add(workers)
 	for i := 0; i < workers; i++ {
 		go c.work()
 	}
@@ -88,12 +120,12 @@ func (d *DB) NewCommitter(workers, max int) *Committer {
 }
 
 // ErrCommitterClosed is returned by Exec after Close.
-var ErrCommitterClosed = errors.New("db: committer closed")
+var ErrCommitterClosed = errors.New("pipeline: committer closed")
 
 // Exec commits the statements of b (results discarded) in scope, possibly together
 // with other callers' changes, and returns the change's own outcome. A Derived scope
 // is refused: its asynchronous commit would extend to the whole group.
-func (c *Committer) Exec(ctx context.Context, scope Scope, b *pgx.Batch) error {
+func (c *Committer) Exec(ctx context.Context, scope db.Scope, b *pgx.Batch) error {
 	return outageOr(c.hand(ctx, scope, b, nil))
 }
 
@@ -103,22 +135,22 @@ func (c *Committer) Exec(ctx context.Context, scope Scope, b *pgx.Batch) error {
 // transaction of their own, e.g. the checks before an intake: grouped, they share
 // the round trip. read may run more than once (again, alone, when a statement of
 // another caller in its group failed); only the last run's outcome is returned.
-func (c *Committer) Query(ctx context.Context, scope Scope, b *pgx.Batch, read func(br pgx.BatchResults) error) error {
+func (c *Committer) Query(ctx context.Context, scope db.Scope, b *pgx.Batch, read func(br pgx.BatchResults) error) error {
 	return outageOr(c.hand(ctx, scope, b, read))
 }
 
 // outageOr turns a connection lost under a pipeline (pgx reports a bare EOF) into the
 // outage error; anything else passes unchanged.
 func outageOr(err error) error {
-	if err != nil && (Unavailable(err) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
-		return Outage(err)
+	if err != nil && (db.Unavailable(err) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
+		return db.Outage(err)
 	}
 	return err
 }
 
-func (c *Committer) hand(ctx context.Context, scope Scope, b *pgx.Batch, read func(br pgx.BatchResults) error) error {
+func (c *Committer) hand(ctx context.Context, scope db.Scope, b *pgx.Batch, read func(br pgx.BatchResults) error) error {
 	if scope.Derived || scope.CustomPlans {
-		return errors.New("db: the committer takes ordinary scopes only")
+		return errors.New("pipeline: the committer takes ordinary scopes only")
 	}
 	ch := &change{scope: scope, stmts: make([]stmt, len(b.QueuedQueries)), read: read, done: make(chan error, 1)}
 	for i, q := range b.QueuedQueries {
@@ -136,17 +168,30 @@ func (c *Committer) hand(ctx context.Context, scope Scope, b *pgx.Batch, read fu
 		c.mu.RUnlock()
 		return ctx.Err() // not handed over: nothing was sent
 	}
+	if c.hooks.Queued != nil {
+		c.hooks.Queued()
+	}
 	return <-ch.done
 }
 
-// Close stops the workers once the changes already handed over are committed.
+// Close refuses new changes, lets the workers commit the changes already handed over
+// (their callers are waiting) and returns when the workers have stopped.
 func (c *Committer) Close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if !c.closed {
 		c.closed = true
 		close(c.quit)
 	}
+	c.mu.Unlock()
+	c.workers.Wait()
+}
+
+// Closed reports whether Close was called (the workers may still be committing what
+// was handed over before).
+func (c *Committer) Closed() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.closed
 }
 
 // Pending is how many changes wait for a worker.
@@ -158,6 +203,7 @@ func (c *Committer) Stats() CommitStats {
 }
 
 func (c *Committer) work() {
+	defer c.workers.Done()
 	group := make([]*change, 0, c.max)
 	for {
 		var first *change
@@ -225,14 +271,17 @@ func (ch *change) deliver(pipelineErr error) {
 // result. It returns an error when the pipeline failed (the transaction rolled back);
 // a read callback's own error (the server having answered) is the change's err.
 func (c *Committer) send(ctx context.Context, changes []*change) error {
-	return c.d.withConn(ctx, func(pc *pgx.Conn) error {
+	if c.hooks.Sending != nil {
+		c.hooks.Sending(len(changes))
+	}
+	return c.d.WithConn(ctx, func(pc *pgx.Conn) error {
 		// A change's scope statement is left out when the change before it set the
 		// same scope: the setting holds for the rest of the transaction.
 		b := &pgx.Batch{}
 		scoped := make([]bool, len(changes))
 		for i, ch := range changes {
-			if i == 0 || !ch.scope.equal(changes[i-1].scope) {
-				q, args := ch.scope.scopeSQL("$")
+			if i == 0 || !ch.scope.Equal(changes[i-1].scope) {
+				q, args := ch.scope.Statement()
 				b.Queue(q, args...)
 				scoped[i] = true
 			}

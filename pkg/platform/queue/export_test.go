@@ -1,0 +1,4 @@
+package queue
+
+// Backoff is the retry delay function (for tests).
+var Backoff = backoff
