@@ -115,14 +115,20 @@ func TestEffectiveSettingsInheritAndRefresh(t *testing.T) {
 	ctx := context.Background()
 	cityAdmin := env.As(env.CityAdmin, authz.SettingsManage)
 	if _, err := env.Tenancy.UpdateSettings(cityAdmin, servicetest.CityCode, map[string]any{
-		"catalogue_filing_working_days": 7, "notify": map[string]any{"email": true, "sms": false},
+		"catalogue_filing_working_days": 7, "complaint_working_days": 15,
 	}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := env.Tenancy.UpdateSettings(env.As(env.CountyAdmin, authz.SettingsManage), servicetest.CountyCode, map[string]any{
-		"notify": map[string]any{"sms": true},
+		"complaint_working_days": 10,
 	}); err != nil {
 		t.Fatal(err)
+	}
+	// Only the schema's keys, types and bounds are stored (issue 12: settings are typed).
+	if _, err := env.Tenancy.UpdateSettings(env.As(env.CountyAdmin, authz.SettingsManage), servicetest.CountyCode, map[string]any{
+		"notify": map[string]any{"sms": true}, "red_card_after_working_days": 1e12,
+	}); !apperr.IsKind(err, apperr.KindInvalid) || len(apperr.From(err).Fields) != 2 {
+		t.Fatalf("an unknown key and an out-of-range threshold: %v", err)
 	}
 	county, err := env.Tenants.ByCode(ctx, servicetest.CountyCode)
 	if err != nil {
@@ -132,8 +138,7 @@ func TestEffectiveSettingsInheritAndRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	notify, _ := eff["notify"].(map[string]any)
-	if eff["catalogue_filing_working_days"] != float64(7) || notify["email"] != true || notify["sms"] != true {
+	if eff["catalogue_filing_working_days"] != float64(7) || eff["complaint_working_days"] != float64(10) || eff["notify"] != nil {
 		t.Fatalf("effective settings: %v", eff)
 	}
 	if own := county.SettingsMap(); own["catalogue_filing_working_days"] != nil {
