@@ -74,6 +74,13 @@ async function pdfText(buffer) {
   return { pages: doc.numPages, text: text.replace(/\s+/g, '') }
 }
 
+/** Waits until a subject's page has loaded its result (the page shows before its data). */
+async function subjectLoaded(page) {
+  await page.getByTestId('subject-page').waitFor()
+  await page.getByTestId('subject-score').waitFor()
+  await page.locator('[data-testid="indicators-table"] [data-testid="indicator-figure"]').first().waitFor()
+}
+
 /** The ranking page's status tag. */
 async function runStatus(page) {
   return (await page.getByTestId('run-status').innerText()).trim()
@@ -110,8 +117,9 @@ spec(
         await eventually(async () => assert.deepEqual(await p.locator('[data-testid="run-actions"] button').evaluateAll((b) => b.map((x) => x.dataset.testid)), ['run-action-object']))
         await p.getByTestId(`group-county:${city}`).click()
         await p.getByTestId(`ranking-open-${objector}`).click()
-        await p.getByTestId('subject-page').waitFor()
+        await subjectLoaded(p)
         assert.equal(await p.locator('[data-testid^="adjust-"]').count(), 0, 'a county cannot adjust')
+        assert.ok((await p.locator('[data-testid^="drill-"]').count()) > 0, 'a county drills into its own figures')
         await p.getByTestId('subject-object').click()
         const d = dialog(p, 'objection-dialog')
         await d.locator('textarea[data-testid="objection-text"]').fill('本县11月实地检查时服务中心正在搬迁，已书面报备，请复核实地检查得分。')
@@ -138,7 +146,7 @@ spec(
 
     // 3. Drill into a county's red cards, down to a card.
     await page.getByTestId(`ranking-open-${redCounty.subject_key}`).click()
-    await page.getByTestId('subject-page').waitFor()
+    await subjectLoaded(page)
     assert.equal((await page.getByTestId('subject-name').innerText()).trim(), redCounty.subject_name)
     await page.getByTestId('drill-red_cards').click()
     const drawer = dialog(page, 'items-drawer')
@@ -151,7 +159,7 @@ spec(
     await eventually(async () => assert.equal(new URL(page.url()).pathname, cardPath))
     await page.getByTestId('card-drawer').waitFor()
     await page.goBack()
-    await page.getByTestId('subject-page').waitFor()
+    await subjectLoaded(page)
 
     // 4. Adjust one department's score, with a reason and a PDF as evidence.
     await page.getByTestId('subject-back').click()
@@ -161,7 +169,7 @@ spec(
     const deptButton = table.locator('[data-testid^="ranking-open-"]').first()
     const deptName = (await deptButton.innerText()).trim()
     await deptButton.click()
-    await page.getByTestId('subject-page').waitFor()
+    await subjectLoaded(page)
     const before = Number((await page.getByTestId('points-on_time').innerText()).trim())
     const scoreBefore = Number((await page.getByTestId('subject-score').innerText()).trim())
     const target = before === 5 ? 4 : 5
