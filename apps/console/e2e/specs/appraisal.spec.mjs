@@ -10,7 +10,7 @@
 // Needs SUNSHINE_E2E_PASSWORD (the demo password).
 import assert from 'node:assert/strict'
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs'
-import { eventually, launch, login, spec } from '../lib.mjs'
+import { eventually, launch, login, saveFailureArtifacts, spec } from '../lib.mjs'
 
 const password = process.env.SUNSHINE_E2E_PASSWORD
 const city = process.env.SUNSHINE_E2E_CITY || '410500'
@@ -236,7 +236,13 @@ spec(
       const p = visitor.page
       await p.goto(url(`/portal/${city}/appraisal`))
       const counties = p.getByTestId(`portal-group-county:${city}`)
-      await counties.waitFor()
+      try {
+        // The first portal page of a fresh browser loads the tenant list, then the ranking (and the chart code).
+        await counties.waitFor({ timeout: 60_000 })
+      } catch (e) {
+        const png = await saveFailureArtifacts(p, 'appraisal-portal')
+        throw new Error(`${e.message}\nportal page (${png}):\n${(await p.locator('body').innerText().catch(() => '')).slice(0, 800)}\n${p.logs.join('\n')}`)
+      }
       assert.match(await p.getByTestId('portal-appraisal-meta').innerText(), new RegExp(monthLabel(run.period)))
       const cityText = await counties.innerText()
       for (const r of detail.results) assert.ok(cityText.includes(r.subject_name), `the city portal lists ${r.subject_name}`)
